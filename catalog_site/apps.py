@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CatalogSiteConfig(AppConfig):
+    name = "catalog_site"
+    verbose_name = "Catalog site"

@@ -1,0 +1,1 @@
+"""The one-machine stack behind ``make run`` and ``make test``."""
