@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from catalog_site import views
 
@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("status.json", views.status_report, name="status-report"),
+    path("documents/", include("documents.urls")),
     path("admin/", admin.site.urls),
 ]

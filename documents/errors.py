@@ -55,3 +55,11 @@ class ResourceLimitExceeded(ProcessingError):
 
 class TransientError(DocumentError):
     """Worth retrying with backoff (storage or a dependency briefly down)."""
+
+
+class StepTimeout(BaseException):
+    """A pipeline step ran past ``PROCESSING_STEP_TIME_LIMIT``.
+
+    Derived from ``BaseException`` on purpose: parsers that catch
+    ``Exception`` to survive odd files must not swallow it.
+    """

@@ -35,6 +35,8 @@ class WorkerProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
+        # A restarted worker appends to the same log; readiness is judged on the new part.
+        self._offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [
@@ -66,7 +68,7 @@ class WorkerProcess:
     def _wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if b"ready." in self.log_path.read_bytes():
+            if b"ready." in self.log_path.read_bytes()[self._offset :]:
                 return
             if self.proc is not None and self.proc.poll() is not None:
                 break
@@ -83,6 +85,17 @@ class WorkerProcess:
             self.proc.kill()
             self.proc.wait()
 
+    def kill_pool_processes(self) -> int:
+        """SIGKILL the pool's child processes (as a segfault in a parser
+        would); the main worker process lives on and starts new ones."""
+        import psutil
+
+        assert self.proc is not None
+        children = psutil.Process(self.proc.pid).children()
+        for child in children:
+            child.kill()
+        return len(children)
+
     def kill(self) -> None:
         """SIGKILL the whole process group, as a crash or OOM kill would."""
         if self.proc is not None and self.proc.poll() is None:
@@ -91,21 +104,35 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProcess]:
-    """Start a real worker that consumes from the real broker and writes to
-    the test database. Tests using it commit their data (transactional_db)."""
-    env = {
-        **os.environ,
-        "DJANGO_ENV": "test",
-        "DATABASE_URL": database_url_for(connection.settings_dict["NAME"]),
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    worker = WorkerProcess(env, tmp_path / "worker.log")
-    worker.start()
+def worker_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start real workers that consume from the real broker and write to the
+    test database, with optional extra environment (e.g. time limits).
+    Tests using it commit their data (transactional_db)."""
+    started: list[WorkerProcess] = []
+
+    def start(**env_overrides: str) -> WorkerProcess:
+        env = {
+            **os.environ,
+            "DJANGO_ENV": "test",
+            "DATABASE_URL": database_url_for(connection.settings_dict["NAME"]),
+            **env_overrides,
+        }
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(started)}.log")
+        started.append(worker)
+        worker.start()
+        return worker
+
     try:
-        yield worker
+        yield start
     finally:
-        worker.stop()
+        for worker in started:
+            worker.stop()
+
+
+@pytest.fixture
+def celery_worker_process(worker_factory: Callable[..., WorkerProcess]) -> WorkerProcess:
+    return worker_factory()
 
 
 def wait_for(predicate: Callable[[], T], timeout: float = 30, interval: float = 0.2) -> T:

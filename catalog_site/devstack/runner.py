@@ -81,6 +81,8 @@ def run(environ: dict[str, str]) -> int:
         _manage(["migrate", "--noinput"], env)
         _manage(["setup_periodic_tasks"], env)
         _manage(["ensure_admin"], env)
+        if environ.get("CATALOG_LOAD_DEMO", "1") != "0":
+            _manage(["load_demo"], env)
 
         celery = [PYTHON, "-m", "celery", "-A", "catalog_site"]
         children["web"] = _spawn(

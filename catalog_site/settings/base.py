@@ -8,6 +8,7 @@ environment variables.
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("CATALOG_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -138,7 +139,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the hard time limit so acks_late tasks are not redelivered
     # while still running.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # How often a worker looks for work abandoned by a dead worker (seconds
+    # between sweeps times sweeps between scans).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
+# A publish while the broker is down gives up within seconds; the sweeper
+# enqueues the work once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# The queues a worker consumes when started without -Q: all of them.
+# Production may run one worker per queue (-Q pipeline-slow) so slow AI work
+# never starves extraction and previews.
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in env.list("CELERY_WORKER_QUEUES", default=["celery", "pipeline-fast", "pipeline-slow"])
+]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -150,6 +165,18 @@ CATALOG_PERIODIC_TASKS = [
         "task": "catalog_site.heartbeat",
         "every_seconds": 60,
         "expires_seconds": 50,
+    },
+    {
+        "name": "Sweep stuck processing",
+        "task": "documents.sweep_stuck_processing",
+        "every_seconds": 300,
+        "expires_seconds": 240,
+    },
+    {
+        "name": "Purge expired trash",
+        "task": "documents.purge_expired_trash",
+        "every_seconds": 3600,
+        "expires_seconds": 3000,
     },
 ]
 # How old the last heartbeat may be before the worker counts as missing.
@@ -260,3 +287,30 @@ LOGGING = build_logging(LOG_FORMAT, LOG_LEVEL)
 
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=100 * 1024 * 1024)
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+# The first handler enforces UPLOAD_MAX_BYTES while the body streams in, so a
+# lying Content-Length cannot fill the disk.
+FILE_UPLOAD_HANDLERS = [
+    "documents.uploadhandlers.SizeCappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Uploads arrive as many files at once from the admin and the pages.
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=50)
+
+# --- Processing ---------------------------------------------------------------
+
+PROCESSING_MAX_PAGES = env.int("PROCESSING_MAX_PAGES", default=5000)
+PROCESSING_MAX_IMAGE_PIXELS = env.int("PROCESSING_MAX_IMAGE_PIXELS", default=100_000_000)
+PREVIEW_MAX_PAGES = env.int("PREVIEW_MAX_PAGES", default=20)
+# Each pipeline step gives up after this long ("failed: timeout"); kept below
+# Celery's soft and hard task limits, which remain the backstop.
+PROCESSING_STEP_TIME_LIMIT = env.float("PROCESSING_STEP_TIME_LIMIT", default=240)
+# A version still queued this long after its step was enqueued, or a step
+# running longer than any task may, is picked up by the sweeper.
+PROCESSING_QUEUED_DEADLINE_SECONDS = env.int("PROCESSING_QUEUED_DEADLINE_SECONDS", default=600)
+PROCESSING_RUNNING_DEADLINE_SECONDS = env.int(
+    "PROCESSING_RUNNING_DEADLINE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 120
+)
+
+# Proxies in front of the app that append to X-Forwarded-For (1 on Render).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -47,6 +47,8 @@ CSRF_TRUSTED_ORIGINS = env.list(
 if _problems:
     raise ImproperlyConfigured("Refusing to start with unsafe production settings: " + "; ".join(_problems))
 
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if os.environ.get("RENDER") else 0)
+
 # Render terminates TLS at its proxy and forwards the original scheme.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -1,0 +1,1 @@
+"""Demo content written for this project and rendered into real files."""
