@@ -8,14 +8,15 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from documents import selectors, services
-from documents.forms import DocumentActionForm, UploadForm
+from documents.errors import UploadRejected
+from documents.forms import DocumentActionForm, NewVersionForm, UploadForm
 from documents.models import (
     AuditEvent,
     Collection,
@@ -325,7 +326,14 @@ class DocumentAdmin(admin.ModelAdmin):
     # --- upload ---
 
     def get_urls(self) -> list:
-        custom = [path("upload/", self.admin_site.admin_view(self.upload_view), name="documents_document_upload")]
+        custom = [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="documents_document_upload"),
+            path(
+                "<int:object_id>/new-version/",
+                self.admin_site.admin_view(self.new_version_view),
+                name="documents_document_new_version",
+            ),
+        ]
         return custom + super().get_urls()
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
@@ -370,6 +378,45 @@ class DocumentAdmin(admin.ModelAdmin):
             "form": form,
             "outcomes": outcomes,
             "errors": errors,
+        }
+        return TemplateResponse(request, "admin/documents/document/upload.html", context, status=status)
+
+    def new_version_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        document = self.get_object(request, str(object_id))
+        if document is None or not self.has_change_permission(request, document):
+            raise Http404("No such document")
+        form = NewVersionForm(request.POST or None, request.FILES or None)
+        status = 200
+        if request.method == "POST":
+            if getattr(request, "upload_too_large", False):
+                form = NewVersionForm()
+                form.errors_list = [services.too_large_message()]
+                status = 413
+            elif form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    version = services.document_version_create(
+                        user=request.user,
+                        document=document,
+                        stream=upload,
+                        filename=upload.name,
+                        meta=services.RequestMeta.from_request(request),
+                    )
+                except UploadRejected as exc:
+                    form.add_error("file", exc.reason)
+                    status = exc.status_code
+                else:
+                    self.message_user(request, f"Version {version.number} uploaded; processing has started.")
+                    return HttpResponseRedirect(reverse("admin:documents_document_change", args=[document.pk]))
+            else:
+                status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"New version of “{document.title}”",
+            "form": form,
+            "errors": getattr(form, "errors_list", []),
+            "outcomes": [],
         }
         return TemplateResponse(request, "admin/documents/document/upload.html", context, status=status)
 

@@ -43,3 +43,7 @@ class DocumentActionForm(ActionForm):
         queryset=Collection.objects.all(), required=False, label="Collection (for “move”)"
     )
     tag = forms.ModelChoiceField(queryset=Tag.objects.all(), required=False, label="Tag (for add/remove)")
+
+
+class NewVersionForm(forms.Form):
+    file = forms.FileField(help_text="The new file becomes the current version; older versions stay downloadable.")

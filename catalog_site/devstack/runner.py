@@ -11,15 +11,17 @@ runs pytest against them.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from catalog_site.devstack.services import Stack, StackError, port_is_free
+from catalog_site.devstack.services import Stack, StackError, free_port, port_is_free
 
 logger = logging.getLogger("catalog_site.devstack")
 
@@ -147,11 +149,37 @@ def _supervise(children: dict[str, subprocess.Popen]) -> int:
     return 0
 
 
+@contextmanager
+def _test_slot(root: Path) -> Iterator[Path]:
+    """A data folder no other running ``make test`` of this checkout uses:
+    the first slot whose lock is free (slots are reused between runs)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for number in range(16):
+        handle = (root / f"slot-{number}.lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield root / f"slot-{number}"
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise StackError(f"too many test runs at once in {root}")
+
+
 def test(environ: dict[str, str], pytest_args: Sequence[str]) -> int:
-    var_dir = _var_dir(environ) / "test-stack"
+    with _test_slot(_var_dir(environ) / "test-stack") as var_dir:
+        return _test_in(var_dir, environ, pytest_args)
+
+
+def _test_in(var_dir: Path, environ: dict[str, str], pytest_args: Sequence[str]) -> int:
     stack = Stack(
         var_dir=var_dir,
-        redis_port=int(environ.get("EMBEDDED_REDIS_TEST_PORT", "6381")),
+        # A free port unless one is asked for, so several checkouts can test at once.
+        redis_port=int(environ.get("EMBEDDED_REDIS_TEST_PORT") or free_port()),
         environ=environ,
         persist=False,
     )

@@ -37,6 +37,12 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
 def check_postgres(url: str, timeout: int = 3) -> None:
     """Connect once; create the database when the server is there but it is not."""
     import psycopg

@@ -312,5 +312,19 @@ PROCESSING_RUNNING_DEADLINE_SECONDS = env.int(
     "PROCESSING_RUNNING_DEADLINE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 120
 )
 
+# --- AI providers -------------------------------------------------------------
+
+# For each capability, an ordered chain of providers (see the README). The
+# embedding chain's first entry is the active vector space.
+AI_PROVIDERS = {
+    "embedding": [
+        {
+            "backend": env.str("AI_EMBEDDING_BACKEND", default="local"),
+            "model": env.str("AI_EMBEDDING_MODEL", default="all-MiniLM-L6-v2"),
+        },
+    ],
+}
+AI_MODEL_CACHE_DIR = Path(env.str("AI_MODEL_CACHE_DIR", default=str(VAR_DIR / "models")))
+
 # Proxies in front of the app that append to X-Forwarded-For (1 on Render).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

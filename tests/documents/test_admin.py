@@ -153,3 +153,17 @@ def test_merging_tags_moves_documents_to_the_kept_tag(lib: Library, librarian) -
     assert list(document.tags.all()) == [keep]
     assert not Tag.objects.filter(name="Policies").exists()
     assert document.status == ProcessingStatus.QUEUED
+
+
+def test_new_version_upload_from_the_admin(librarian_client: Client, lib: Library, librarian) -> None:
+    document = upload(librarian, lib.library, pdf_bytes(text="first"))
+    url = reverse("admin:documents_document_new_version", args=[document.pk])
+
+    response = librarian_client.post(url, {"file": SimpleUploadedFile("second.pdf", pdf_bytes(text="second"))})
+    same = librarian_client.post(url, {"file": SimpleUploadedFile("again.pdf", pdf_bytes(text="second"))})
+
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.current_version.number == 2
+    assert same.status_code == 400
+    assert "identical to the current version" in same.content.decode()
