@@ -204,6 +204,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+            # botocore presigns with SigV2 in older regions unless told otherwise,
+            # and S3 buckets created since June 2020 refuse SigV2.
+            "signature_version": "s3v4",
             "object_parameters": (
                 {"ServerSideEncryption": env.str("AWS_S3_SERVER_SIDE_ENCRYPTION")}
                 if env.str("AWS_S3_SERVER_SIDE_ENCRYPTION", default="")
