@@ -58,6 +58,11 @@ class CollectionAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Collection]:
         return selectors.collections_visible_to(request.user).select_related("parent")
 
+    def save_model(self, request: HttpRequest, obj: Collection, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            services.documents_of_collection_or_tag_changed(collection=obj)
+
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
@@ -65,6 +70,11 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["merge_tags"]
+
+    def save_model(self, request: HttpRequest, obj: Tag, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            services.documents_of_collection_or_tag_changed(tag=obj)
 
     @admin.display(description="Colour")
     def swatch(self, tag: Tag) -> str:

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -116,6 +117,8 @@ class Document(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            # Trigram index for typo-tolerant title matching ("did you mean").
+            GinIndex(fields=["title"], name="document_title_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["status"]),
             models.Index(fields=["trashed_at"]),
             models.Index(fields=["collection", "-created_at"]),

@@ -90,3 +90,27 @@ def registered_steps() -> list[Step]:
 
 def get_step(name: str) -> Step | None:
     return _registry.get(name)
+
+
+# --- Change listeners ----------------------------------------------------------
+#
+# Called inside the transaction that changed documents' metadata (title,
+# tags, collection…), with their ids, so indexes kept by other apps update at
+# once. Listeners must be quick and must not call the network.
+
+ChangeListener = Callable[[list[int]], None]
+_change_listeners: list[ChangeListener] = []
+
+
+def register_change_listener(listener: ChangeListener) -> ChangeListener:
+    if listener not in _change_listeners:
+        _change_listeners.append(listener)
+    return listener
+
+
+def notify_documents_changed(document_ids: list[int]) -> None:
+    ids = sorted(set(document_ids))
+    if not ids:
+        return
+    for listener in _change_listeners:
+        listener(ids)

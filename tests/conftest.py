@@ -16,6 +16,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import connection
 
+# People, collections and upload helpers shared by every app's tests.
+pytest_plugins = ["tests.library"]
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 

@@ -173,6 +173,13 @@ CATALOG_PERIODIC_TASKS = [
         "expires_seconds": 240,
     },
     {
+        "name": "Embed backlog",
+        "task": "search.embed_backlog",
+        "every_seconds": 300,
+        "expires_seconds": 240,
+        "queue": "pipeline-slow",
+    },
+    {
         "name": "Purge expired trash",
         "task": "documents.purge_expired_trash",
         "every_seconds": 3600,
@@ -327,6 +334,8 @@ AI_PROVIDERS = {
         },
     ],
 }
+# Documents this close in meaning (cosine) to another are flagged at ingest.
+SEARCH_NEAR_DUPLICATE_THRESHOLD = env.float("SEARCH_NEAR_DUPLICATE_THRESHOLD", default=0.97)
 AI_MODEL_CACHE_DIR = Path(env.str("AI_MODEL_CACHE_DIR", default=str(VAR_DIR / "models")))
 
 # Proxies in front of the app that append to X-Forwarded-For (1 on Render).

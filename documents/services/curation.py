@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from documents import selectors
 from documents.models import AuditAction, Collection, Document, Tag, VersionPreview
+from documents.pipeline import notify_documents_changed
 from documents.services.audit import RequestMeta, audit_record
 from documents.services.processing import version_enqueue
 from documents.storage import storage
@@ -69,6 +70,7 @@ def document_update(
             changed["tags"] = sorted(tag.name for tag in new_tags)
     if changed:
         audit_record(actor=user, action=AuditAction.EDIT, obj=document, meta=meta, details={"changed": list(changed)})
+        notify_documents_changed([document.pk])
     return document
 
 
@@ -91,6 +93,7 @@ def documents_move(
                 meta=meta,
                 details={"moved_from": previous, "moved_to": collection.pk},
             )
+    notify_documents_changed([d.pk for d in documents])
     return len(documents)
 
 
@@ -112,6 +115,7 @@ def documents_tag(
             details={"tags_added": [t.name for t in add], "tags_removed": [t.name for t in remove]},
         )
     Document.objects.filter(pk__in=[d.pk for d in documents]).update(updated_at=timezone.now())
+    notify_documents_changed([d.pk for d in documents])
     return len(documents)
 
 
@@ -194,6 +198,16 @@ def documents_reprocess(*, user: Any, documents: Iterable[Document], meta: Reque
     return count
 
 
+def documents_of_collection_or_tag_changed(*, collection: Collection | None = None, tag: Tag | None = None) -> None:
+    """A collection or tag was renamed: its documents' indexes follow."""
+    documents = Document.objects.all()
+    if collection is not None:
+        documents = documents.filter(collection=collection)
+    if tag is not None:
+        documents = documents.filter(tags=tag)
+    notify_documents_changed(list(documents.values_list("pk", flat=True)))
+
+
 @transaction.atomic
 def tags_merge(*, user: Any, sources: Iterable[Tag], target: Tag) -> int:
     """Move every document of ``sources`` to ``target`` and delete the sources."""
@@ -201,6 +215,7 @@ def tags_merge(*, user: Any, sources: Iterable[Tag], target: Tag) -> int:
         raise PermissionDenied("You may not merge tags.")
     sources = [tag for tag in sources if tag.pk != target.pk]
     through = Document.tags.through
+    affected = list(through.objects.filter(tag__in=sources).values_list("document_id", flat=True))
     for source in sources:
         document_ids = through.objects.filter(tag=source).values_list("document_id", flat=True)
         already = set(through.objects.filter(tag=target).values_list("document_id", flat=True))
@@ -208,4 +223,5 @@ def tags_merge(*, user: Any, sources: Iterable[Tag], target: Tag) -> int:
             [through(document_id=doc_id, tag=target) for doc_id in document_ids if doc_id not in already]
         )
         source.delete()
+    notify_documents_changed(affected)
     return len(sources)

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from documents import services
 from documents.models import AuditEvent, Document, ProcessingStatus, Tag
-from tests.documents.conftest import Library, pdf_bytes, upload
 from tests.factories import TagFactory
+from tests.library import Library, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 UPLOAD_URL = "/admin/documents/document/upload/"

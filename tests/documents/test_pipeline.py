@@ -16,7 +16,7 @@ from documents import services
 from documents.errors import TransientError
 from documents.models import DocumentVersion, PreviewKind, ProcessingStatus, ProcessingStep, StepState, VersionPreview
 from documents.pipeline import Step, get_step
-from tests.documents.conftest import CORPUS, Library, pdf_bytes, upload
+from tests.library import CORPUS, Library, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,7 @@ import catalog_site.settings.base as base_settings
 from documents import pipeline, services, storage
 from documents.errors import TransientError
 from documents.models import AuditEvent, Document, DocumentVersion, ProcessingStatus, StepState
-from tests.documents.conftest import Library, pdf_bytes, upload
+from tests.library import Library, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from documents import services
 from documents.models import AuditEvent, Document, PreviewKind
-from tests.documents.conftest import Library, pdf_bytes, upload
+from tests.library import Library, pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ import pytest
 from documents.demo.pdfwriter import render_pdf
 from documents.models import Document, PreviewKind, ProcessingStatus, ProcessingStep, StepState, VersionPreview
 from tests.conftest import WorkerProcess, wait_for
-from tests.documents.conftest import CORPUS, Library, upload
+from tests.library import CORPUS, Library, upload
 
 pytestmark = pytest.mark.worker
 FINAL = {ProcessingStatus.READY, ProcessingStatus.FAILED, ProcessingStatus.NEEDS_PASSWORD}

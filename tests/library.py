@@ -20,7 +20,7 @@ from documents.demo.pdfwriter import render_pdf
 from documents.models import Collection, Document
 from tests.factories import CollectionFactory, GroupFactory, UserFactory
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "pdf"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf"
 
 
 @dataclass

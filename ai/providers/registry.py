@@ -1,0 +1,46 @@
+"""Backends are built from ``settings.AI_PROVIDERS`` at call time and cached
+per configuration, so tests can switch them with ``override_settings``."""
+
+from __future__ import annotations
+
+import threading
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+
+from ai.providers.base import EmbeddingBackend
+
+EMBEDDING_BACKENDS = {
+    "local": "ai.providers.local.LocalEmbeddingBackend",
+}
+
+_cache: dict[tuple, Any] = {}
+_lock = threading.Lock()
+
+
+def _load(path: str) -> type:
+    module, _, name = path.rpartition(".")
+    return getattr(import_module(module), name)
+
+
+def embedding_backend() -> EmbeddingBackend:
+    """The active embedding backend: the first entry of the ``embedding`` chain.
+
+    Embeddings do not fall back to another provider: vectors of different
+    models live in different spaces. Changing the model re-embeds.
+    """
+    config = dict(settings.AI_PROVIDERS["embedding"][0])
+    key = ("embedding", tuple(sorted((k, repr(v)) for k, v in config.items())))
+    with _lock:
+        backend = _cache.get(key)
+        if backend is None:
+            backend_name = config.pop("backend")
+            backend = _load(EMBEDDING_BACKENDS[backend_name])(**config)
+            _cache[key] = backend
+    return backend
+
+
+def reset_backends() -> None:
+    with _lock:
+        _cache.clear()

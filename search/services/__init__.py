@@ -1,0 +1,1 @@
+"""Search services: indexing, embeddings and queries."""

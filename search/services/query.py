@@ -1,0 +1,248 @@
+"""``search()``: keyword, semantic and hybrid search in one call.
+
+Permissions and filters are one Django queryset (``documents_visible_to`` +
+filters) compiled into each SQL statement as a subquery, so ranking only
+ever sees documents the user may see, and counts and facets cannot leak.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+
+from documents.selectors import documents_visible_to
+from search.models import EmbeddingSpace
+from search.services.embed import active_space, query_vector
+from search.services.filters import SearchFilters, apply_filters, facet_counts
+from search.services.highlight import best_passages
+from search.services.results import attach_documents, did_you_mean, sort_hits
+
+logger = logging.getLogger(__name__)
+
+MODES = ("hybrid", "keyword", "semantic")
+SORTS = ("relevance", "date", "title")
+RRF_K = 60
+KEYWORD_CANDIDATES = 200
+SEMANTIC_CANDIDATES = 200
+CHUNKS_PER_DOCUMENT = 3
+# Below this many visible documents an exact scan beats the approximate index.
+EXACT_SCAN_BELOW = 4000
+HNSW_EF_SEARCH = 100
+_OPERATORS = re.compile(r'"|\bOR\b|(^|\s)-\w')
+# plainto_tsquery stems and drops stop words; turning its ANDs into ORs gives
+# an any-word query.
+_ANY_WORD = "replace(plainto_tsquery('{cfg}', %s)::text, ' & ', ' | ')::tsquery"
+
+
+@dataclass
+class Hit:
+    document_id: int
+    score: float
+    keyword_rank: int | None = None
+    keyword_score: float | None = None
+    semantic_rank: int | None = None
+    semantic_score: float | None = None
+    chunk_id: int | None = None
+    document: Any = None
+    passage: str = ""
+    passage_page: int | None = None
+
+    def explain(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 6),
+            "keyword": {"rank": self.keyword_rank, "score": self.keyword_score},
+            "semantic": {"rank": self.semantic_rank, "similarity": self.semantic_score},
+        }
+
+
+@dataclass
+class SearchResults:
+    query: str
+    mode: str
+    hits: list[Hit]
+    total: int
+    page: int
+    page_size: int
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    did_you_mean: str | None = None
+    semantic_available: bool = True
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _filtered_sql(user: Any, filters: SearchFilters) -> tuple[str, tuple]:
+    queryset = apply_filters(documents_visible_to(user), filters).values("id")
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def tsquery_sql(query: str) -> tuple[str, list[str]]:
+    """The tsquery for ``query``: websearch syntax when the user wrote
+    operators (quotes, OR, -word), otherwise any word — natural-language
+    questions must not require every word. Any-word queries match English
+    stems and unstemmed words."""
+    if _OPERATORS.search(query):
+        # One configuration only: OR-ing an unstemmed variant would let
+        # "-slats" miss documents indexed with the stem "slat".
+        return "websearch_to_tsquery('english', %s)", [query]
+    return f"({_ANY_WORD.format(cfg='english')} || {_ANY_WORD.format(cfg='simple')})", [query, query]
+
+
+def _keyword(query: str, filtered: tuple[str, tuple], limit: int) -> list[tuple[int, float]]:
+    tsq, tsq_params = tsquery_sql(query)
+    sql = f"""
+        SELECT i.document_id, ts_rank_cd(i.search_vector, q.query, 32) AS score
+        FROM search_documentsearchindex i, (SELECT {tsq} AS query) q
+        WHERE i.search_vector @@ q.query AND i.document_id IN ({filtered[0]})
+        ORDER BY score DESC, i.document_id
+        LIMIT %s
+    """  # noqa: S608 - only trusted SQL fragments are interpolated
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*tsq_params, *filtered[1], limit])
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+def _count(filtered: tuple[str, tuple], cap: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({filtered[0]} LIMIT %s) f", [*filtered[1], cap])  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def _semantic(
+    vector: list[float], space: EmbeddingSpace, filtered: tuple[str, tuple], limit: int, *, exact: bool
+) -> list[tuple[int, int, float]]:
+    """Best chunks (document id, chunk id, similarity), most similar first."""
+    dims = int(space.dimensions)
+    distance = f"(e.embedding::vector({dims}) <=> %s::vector({dims}))"
+    # "+ 0" keeps the planner off the approximate index for an exact scan.
+    order = f"{distance} + 0" if exact else distance
+    sql = f"""
+        SELECT c.document_id, c.id, {distance} AS distance
+        FROM search_chunkembedding e
+        JOIN search_documentchunk c ON c.id = e.chunk_id
+        JOIN documents_document d ON d.id = c.document_id AND d.current_version_id = c.version_id
+        WHERE e.model_id = %s AND c.document_id IN ({filtered[0]})
+        ORDER BY {order}
+        LIMIT %s
+    """  # noqa: S608 - only trusted SQL fragments are interpolated
+    literal = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not exact:
+            # Keep scanning the graph until enough rows pass the filter.
+            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}")
+        cursor.execute(sql, [literal, space.model_id, *filtered[1], literal, limit])
+        rows = cursor.fetchall()
+    return sorted(((doc, chunk, 1.0 - float(dist)) for doc, chunk, dist in rows), key=lambda r: -r[2])
+
+
+def _fold(chunks: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Chunk hits → documents, keeping each document's best chunk."""
+    best: dict[int, tuple[int, int, float]] = {}
+    for doc, chunk, similarity in chunks:
+        if doc not in best:
+            best[doc] = (doc, chunk, similarity)
+    return list(best.values())
+
+
+def rrf(*rankings: list[int], k: int = RRF_K) -> dict[int, float]:
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+def search(
+    *,
+    user: Any,
+    query: str,
+    mode: str = "hybrid",
+    filters: SearchFilters | None = None,
+    page: int = 1,
+    page_size: int = 20,
+    sort: str = "relevance",
+    explain: bool = False,
+) -> SearchResults:
+    """Search the documents ``user`` may see. ``mode`` is hybrid (default),
+    keyword or semantic; an empty query lists documents by the filters."""
+    started = time.monotonic()
+    mode = mode if mode in MODES else "hybrid"
+    sort = sort if sort in SORTS else "relevance"
+    filters = filters or SearchFilters()
+    query = " ".join(query.split())[:500]
+    page = max(1, page)
+    page_size = min(max(1, page_size), 100)
+    filtered = _filtered_sql(user, filters)
+    timings: dict[str, float] = {}
+    hits: dict[int, Hit] = {}
+    semantic_available = True
+
+    if not query:
+        ids = list(
+            apply_filters(documents_visible_to(user), filters)
+            .order_by("-created_at")
+            .values_list("id", flat=True)[:1000]
+        )
+        ordered = [Hit(document_id=doc, score=0.0) for doc in ids]
+    else:
+        if mode in ("keyword", "hybrid"):
+            t = time.monotonic()
+            for rank, (doc, score) in enumerate(_keyword(query, filtered, KEYWORD_CANDIDATES), start=1):
+                hits[doc] = Hit(document_id=doc, score=0.0, keyword_rank=rank, keyword_score=score)
+            timings["keyword"] = (time.monotonic() - t) * 1000
+        if mode in ("semantic", "hybrid"):
+            space = active_space()
+            if space is None:
+                semantic_available = False
+            else:
+                t = time.monotonic()
+                vector = query_vector(query)
+                timings["embed_query"] = (time.monotonic() - t) * 1000
+                t = time.monotonic()
+                exact = _count(filtered, EXACT_SCAN_BELOW + 1) <= EXACT_SCAN_BELOW
+                chunks = _semantic(vector, space, filtered, SEMANTIC_CANDIDATES * CHUNKS_PER_DOCUMENT, exact=exact)
+                for rank, (doc, chunk, similarity) in enumerate(_fold(chunks)[:SEMANTIC_CANDIDATES], start=1):
+                    hit = hits.setdefault(doc, Hit(document_id=doc, score=0.0))
+                    hit.semantic_rank, hit.semantic_score, hit.chunk_id = rank, round(similarity, 6), chunk
+                timings["semantic"] = (time.monotonic() - t) * 1000
+        for hit in hits.values():
+            if mode == "keyword":
+                hit.score = hit.keyword_score or 0.0
+            elif mode == "semantic":
+                hit.score = hit.semantic_score or 0.0
+            else:
+                hit.score = sum(1.0 / (RRF_K + r) for r in (hit.keyword_rank, hit.semantic_rank) if r)
+        ordered = sorted(hits.values(), key=lambda h: (-h.score, h.document_id))
+
+    total = len(ordered)
+    ordered = sort_hits(ordered, sort) if sort != "relevance" or not query else ordered
+    page_hits = ordered[(page - 1) * page_size : page * page_size]
+    attach_documents(page_hits)
+    if query:
+        best_passages(page_hits, query)
+    t = time.monotonic()
+    facets = facet_counts([hit.document_id for hit in ordered])
+    timings["facets"] = (time.monotonic() - t) * 1000
+    suggestion = did_you_mean(user, query) if query and total < 3 else None
+    timings["total"] = (time.monotonic() - started) * 1000
+    return SearchResults(
+        query=query,
+        mode=mode,
+        hits=page_hits,
+        total=total,
+        page=page,
+        page_size=page_size,
+        facets=facets,
+        did_you_mean=suggestion,
+        semantic_available=semantic_available,
+        timings_ms={key: round(value, 2) for key, value in timings.items()},
+    )

@@ -1,0 +1,72 @@
+"""Similar documents by embedding, and near-duplicate flagging at ingest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from documents.models import Document
+from documents.selectors import documents_visible_to
+from search.models import EmbeddingSpace, NearDuplicate
+from search.services.embed import active_space
+from search.services.query import CHUNKS_PER_DOCUMENT, EXACT_SCAN_BELOW, _count, _fold, _semantic
+
+
+@dataclass
+class Similar:
+    document: Document
+    similarity: float
+
+
+def document_vector(document_id: int, space: EmbeddingSpace) -> list[float] | None:
+    """The mean of the current version's passage vectors (a document centroid)."""
+    dims = int(space.dimensions)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT avg(e.embedding::vector({dims}))::text
+            FROM search_chunkembedding e
+            JOIN search_documentchunk c ON c.id = e.chunk_id
+            JOIN documents_document d ON d.id = c.document_id AND d.current_version_id = c.version_id
+            WHERE d.id = %s AND e.model_id = %s
+            """,  # noqa: S608 - dims is an int
+            [document_id, space.model_id],
+        )
+        row = cursor.fetchone()
+    if not row or row[0] is None:
+        return None
+    return [float(x) for x in row[0].strip("[]").split(",")]
+
+
+def _nearest(document: Document, candidates: Any, limit: int) -> list[tuple[int, int, float]]:
+    space = active_space()
+    if space is None:
+        return []
+    vector = document_vector(document.pk, space)
+    if vector is None:
+        return []
+    sql, params = candidates.exclude(pk=document.pk).values("id").query.sql_with_params()
+    filtered = (sql, tuple(params))
+    exact = _count(filtered, EXACT_SCAN_BELOW + 1) <= EXACT_SCAN_BELOW
+    return _fold(_semantic(vector, space, filtered, limit * CHUNKS_PER_DOCUMENT * 2, exact=exact))[:limit]
+
+
+def similar_documents(*, user: Any, document: Document, limit: int = 5) -> list[Similar]:
+    """Documents ``user`` may see that are closest in meaning to ``document``."""
+    nearest = _nearest(document, documents_visible_to(user), limit)
+    found = Document.objects.in_bulk([doc for doc, _, _ in nearest])
+    return [Similar(document=found[doc], similarity=round(sim, 4)) for doc, _, sim in nearest if doc in found]
+
+
+def near_duplicates_flag(document: Document) -> NearDuplicate | None:
+    """Record the closest other document when it is nearly identical in
+    meaning (cosine ≥ ``SEARCH_NEAR_DUPLICATE_THRESHOLD``)."""
+    nearest = _nearest(document, Document.objects.alive(), 1)
+    NearDuplicate.objects.filter(document=document).delete()
+    if not nearest or nearest[0][2] < settings.SEARCH_NEAR_DUPLICATE_THRESHOLD:
+        return None
+    other, _, similarity = nearest[0]
+    return NearDuplicate.objects.create(document=document, similar_to_id=other, similarity=similarity)
