@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from documents import services
 from documents.errors import TransientError
-from documents.models import DocumentVersion, PreviewKind, ProcessingStatus, ProcessingStep, StepState, VersionPreview
+from documents.models import (
+    AuditEvent,
+    Document,
+    DocumentVersion,
+    PreviewKind,
+    ProcessingStatus,
+    ProcessingStep,
+    StepState,
+    VersionPreview,
+)
 from documents.pipeline import Step, get_step
 from tests.library import CORPUS, Library, pdf_bytes, upload
 
@@ -180,3 +189,77 @@ def test_step_running_past_its_time_limit_is_stopped_and_failed(lib: Library, li
     assert time.monotonic() - started < 3
     assert version.status == ProcessingStatus.FAILED
     assert version.error == "timeout: the extract step took longer than 0.2 s"
+
+
+def _docx_bomb(path_size_mb: int = 200) -> bytes:
+    """A structurally valid DOCX whose document.xml inflates to ``path_size_mb`` MB."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w", force_zip64=True) as entry:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(path_size_mb):
+                entry.write(chunk)
+    return buffer.getvalue()
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width`` x ``height`` pixels."""
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr : ihdr + 17])) & 0xFFFFFFFF
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", crc)
+    return bytes(data)
+
+
+def test_zip_bomb_and_pixel_bomb_fail_their_document_only(lib: Library, librarian) -> None:
+    bomb = upload(librarian, lib.library, _docx_bomb(), filename="bomb.docx")
+    pixels = upload(librarian, lib.library, _png_claiming(50_000, 50_000), filename="huge.png")
+    fine = upload(librarian, lib.library, pdf_bytes(text="still fine"))
+    started = time.monotonic()
+
+    bomb_version = run_pipeline(bomb.current_version)
+    pixel_version = run_pipeline(pixels.current_version)
+
+    assert time.monotonic() - started < 10
+    assert bomb_version.status == ProcessingStatus.FAILED and "zip bomb" in bomb_version.error
+    assert pixel_version.status == ProcessingStatus.FAILED and "pixels" in pixel_version.error
+    assert run_pipeline(fine.current_version).status == ProcessingStatus.READY
+
+
+def test_trash_past_retention_is_purged_with_its_files_after_commit(
+    lib: Library, librarian, django_capture_on_commit_callbacks
+) -> None:
+    from django.core.files.storage import default_storage
+
+    old = run_pipeline(upload(librarian, lib.library, pdf_bytes(text="old")).current_version).document
+    recent = upload(librarian, lib.library, pdf_bytes(text="recent"))
+    services.documents_trash(user=librarian, documents=[old, recent])
+    Document.objects.filter(pk=old.pk).update(trashed_at=timezone.now() - timedelta(days=31))
+    blobs = [old.current_version.file.name, *old.current_version.previews.values_list("file", flat=True)]
+    assert len(blobs) > 2 and all(default_storage.exists(name) for name in blobs)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        purged = services.documents_purge_expired()
+        # files are still there until the transaction commits
+        assert all(default_storage.exists(name) for name in blobs)
+    for callback in callbacks:
+        callback()
+
+    assert purged == 1
+    assert not Document.objects.filter(pk=old.pk).exists()
+    assert Document.objects.filter(pk=recent.pk).exists()
+    assert not any(default_storage.exists(name) for name in blobs)
+    assert AuditEvent.objects.filter(action="purge", document_uuid=old.uuid).exists()
