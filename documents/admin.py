@@ -28,6 +28,7 @@ from documents.models import (
     Tag,
     VersionPreview,
 )
+from documents.processing.previews import short_name
 
 STATUS_COLOURS = {
     ProcessingStatus.QUEUED: "#6b7280",
@@ -261,7 +262,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Type", ordering="current_version__mime_type")
     def file_type(self, document: Document) -> str:
-        return document.current_version.mime_type if document.current_version else "—"
+        return short_name(document.current_version.mime_type) if document.current_version else "—"
 
     @admin.display(description="Trashed", boolean=True)
     def trashed(self, document: Document) -> bool:
