@@ -1,0 +1,307 @@
+"""Search latency at scale: 100,000 documents with 3 passages each.
+
+Documents, passages, full-text vectors and 300,000 clustered synthetic
+384-dimension vectors are generated straight into PostgreSQL (the pipeline
+is not what is measured here). Reported: index build times and sizes, and
+p50/p95 latency of 50 queries per mode — keyword with rare and very common
+terms, semantic with recall@10 against an exact scan, hybrid — each for a
+superuser and for a user who may see 1 % of the documents. Query embedding
+is excluded (it is measured by the AI benchmarks).
+
+``BENCH_SEARCH_DOCUMENTS`` shrinks the catalog for a quick try.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import os
+import random
+import time
+
+from bench import results
+from bench.results import Stats
+from bench.stack import running_catalog
+
+logger = logging.getLogger(__name__)
+
+NAME = "search_speed"
+TITLE = "Search speed: 100,000 documents, 300,000 vectors"
+DOCUMENTS = int(os.environ.get("BENCH_SEARCH_DOCUMENTS", "100000"))
+CHUNKS_PER_DOCUMENT = 3
+DIMENSIONS = 384
+CLUSTERS = 500
+COLLECTIONS = 100
+QUERIES = 50
+WORDS_PER_CHUNK = 60
+VOCABULARY = 30_000
+MODEL_ID = "bench:synthetic:384"
+SEED = 20261204
+
+
+def _vocabulary() -> list[str]:
+    rng = random.Random(SEED)
+    syllables = ["ka", "to", "ri", "mun", "sel", "dar", "vo", "pi", "len", "gra", "tis", "qu", "bor", "ne", "fal"]
+    words: set[str] = set()
+    while len(words) < VOCABULARY:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def _zipf_weights(n: int) -> list[float]:
+    # Word frequencies of natural text follow Zipf's law (s close to 1).
+    return [1.0 / (rank**1.05) for rank in range(1, n + 1)]
+
+
+def _load(cursor, words: list[str]) -> dict[str, float]:
+    timings: dict[str, float] = {}
+    rng = random.Random(SEED)
+    cumulative = list(itertools.accumulate(_zipf_weights(len(words))))
+    t = time.monotonic()
+    cursor.execute(
+        "INSERT INTO documents_collection (name, slug, description, ai_policy, trash_retention_days, created_at) "
+        "SELECT 'Bench ' || i, 'bench-' || i, '', 'external_allowed', 30, now() FROM generate_series(1, %s) i",
+        [COLLECTIONS],
+    )
+    cursor.execute("SELECT min(id) FROM documents_collection WHERE slug LIKE 'bench-%%'")
+    first_collection = cursor.fetchone()[0]
+    cursor.execute(
+        """
+        INSERT INTO documents_document (uuid, title, description, language, metadata, created_at, updated_at, status,
+                                        collection_id)
+        SELECT gen_random_uuid(), 'Document ' || i, '', 'en', '{}'::jsonb, now() - (i || ' minutes')::interval, now(),
+               'ready', %s + (i %% %s)
+        FROM generate_series(1, %s) i
+        """,
+        [first_collection, COLLECTIONS, DOCUMENTS],
+    )
+    cursor.execute(
+        """
+        INSERT INTO documents_documentversion (document_id, number, file, original_filename, mime_type, size, sha256,
+                                               page_count, metadata, status, error, created_at)
+        SELECT id, 1, 'bench/' || id || '.pdf', 'bench.pdf', 'application/pdf', 1000, md5(id::text), 3, '{}'::jsonb,
+               'ready', '', now()
+        FROM documents_document
+        """
+    )
+    cursor.execute(
+        "UPDATE documents_document d SET current_version_id = v.id FROM documents_documentversion v "
+        "WHERE v.document_id = d.id"
+    )
+    timings["documents"] = time.monotonic() - t
+
+    t = time.monotonic()
+    cursor.execute("SELECT document_id, id FROM documents_documentversion ORDER BY document_id")
+    versions = cursor.fetchall()
+    buffer = io.StringIO()
+    for document_id, version_id in versions:
+        for number in range(1, CHUNKS_PER_DOCUMENT + 1):
+            text = " ".join(rng.choices(words, cum_weights=cumulative, k=WORDS_PER_CHUNK))
+            buffer.write(
+                f"{version_id}\t{document_id}\t{number}\t{number}\t{number}\t{text}\t{document_id}-{number}\t{WORDS_PER_CHUNK}\n"
+            )
+    buffer.seek(0)
+    with cursor.copy(
+        "COPY search_documentchunk (version_id, document_id, number, page_start, page_end, text, content_hash, "
+        "word_count) FROM STDIN"
+    ) as copy:
+        while data := buffer.read(1 << 20):
+            copy.write(data)
+    timings["passages"] = time.monotonic() - t
+
+    t = time.monotonic()
+    cursor.execute(
+        """
+        INSERT INTO search_documentsearchindex (document_id, config, search_vector, updated_at)
+        SELECT d.id, 'simple',
+               setweight(to_tsvector('simple', d.title), 'A')
+               || setweight(to_tsvector('simple', string_agg(c.text, ' ' ORDER BY c.number)), 'C'), now()
+        FROM documents_document d JOIN search_documentchunk c ON c.document_id = d.id
+        GROUP BY d.id
+        """
+    )
+    timings["full-text vectors"] = time.monotonic() - t
+
+    # Clustered unit vectors: random centres plus noise, so neighbours are
+    # meaningful and an approximate index has something to get wrong.
+    t = time.monotonic()
+    cursor.execute("SELECT setseed(0.42)")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE centres AS
+        SELECT c AS id, (SELECT array_agg(random() - 0.5) FROM generate_series(1, {DIMENSIONS}) WHERE c > 0) AS v
+        FROM generate_series(1, {CLUSTERS}) c
+        """  # noqa: S608 - constants
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO search_chunkembedding (chunk_id, model_id, content_hash, embedding)
+        SELECT ch.id, %s, ch.content_hash, l2_normalize(
+                   (SELECT array_agg(ce.v[i] + (random() - 0.5) * 0.6 ORDER BY i)
+                    FROM generate_series(1, {DIMENSIONS}) i)::vector)
+        FROM search_documentchunk ch
+        JOIN centres ce ON ce.id = 1 + (hashint4(ch.id) & 2147483647) %% {CLUSTERS}
+        """,  # noqa: S608 - constants
+        [MODEL_ID],
+    )
+    timings["vectors"] = time.monotonic() - t
+    cursor.execute("ANALYZE")
+    return timings
+
+
+def _build_index(cursor) -> tuple[float, int]:
+    from search.models import EmbeddingSpace, SpaceState
+    from search.services.embed import ensure_space_index
+
+    space = EmbeddingSpace.objects.create(model_id=MODEL_ID, dimensions=DIMENSIONS, state=SpaceState.ACTIVE)
+    cursor.execute("SET maintenance_work_mem = '2GB'")
+    cursor.execute("SET max_parallel_maintenance_workers = 1")
+    t = time.monotonic()
+    ensure_space_index(space)
+    elapsed = time.monotonic() - t
+    cursor.execute("SELECT pg_relation_size(%s)", [space.index_name])
+    return elapsed, cursor.fetchone()[0]
+
+
+def _users() -> tuple[object, object]:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from documents.models import Collection
+
+    user_model = get_user_model()
+    admin = user_model.objects.create_superuser("bench-admin", password=None)
+    group = Group.objects.create(name="bench-one-percent")
+    Collection.objects.filter(slug="bench-1").get().viewer_groups.add(group)
+    restricted = user_model.objects.create_user("bench-reader", password=None)
+    restricted.groups.add(group)
+    return admin, restricted
+
+
+def _term_queries(cursor, words: list[str]) -> list[str]:
+    """Half rare-to-medium two-word queries, half with a term in ~30 % of documents."""
+    cursor.execute(
+        "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM search_documentsearchindex') ORDER BY ndoc DESC"
+    )
+    stats = cursor.fetchall()
+    common = [w for w, n in stats if 0.2 * DOCUMENTS <= n <= 0.4 * DOCUMENTS] or [stats[0][0]]
+    medium = [w for w, n in stats if 0.001 * DOCUMENTS <= n <= 0.02 * DOCUMENTS] or [stats[-1][0]]
+    rng = random.Random(SEED + 1)
+    half = QUERIES // 2
+    queries = [f"{rng.choice(medium)} {rng.choice(medium)}" for _ in range(half)]
+    queries += [
+        f"{rng.choice(common)} {rng.choice(medium)}" if i % 2 else rng.choice(common) for i in range(QUERIES - half)
+    ]
+    return queries
+
+
+def _row(stats: Stats, target_p95: float) -> tuple[str, ...]:
+    verdict = results.verdict(stats.p95, target_p95, higher_is_better=False)
+    return f"{stats.p50:.1f}", f"{stats.p95:.1f}", f"{stats.mean:.1f}", f"≤ {target_p95:g}", verdict
+
+
+def _time(fn, items):
+    samples, outputs = [], []
+    for item in items:
+        t = time.monotonic()
+        outputs.append(fn(item))
+        samples.append((time.monotonic() - t) * 1000)
+    return Stats.of(samples), outputs
+
+
+def _measure(
+    label: str, user: object, space: object, term_queries: list[str], vectors: list[list[float]]
+) -> tuple[list[tuple[str, ...]], tuple[str, ...]]:
+    from search.services import query as q
+    from search.services.filters import SearchFilters
+
+    filtered = q._filtered_sql(user, SearchFilters())
+    exact_mode = q._count(filtered, q.EXACT_SCAN_BELOW + 1) <= q.EXACT_SCAN_BELOW
+
+    def keyword(text: str) -> list:
+        return q._keyword(text, filtered, q.KEYWORD_CANDIDATES)
+
+    def semantic(vector: list[float], exact: bool = exact_mode) -> list:
+        limit = q.SEMANTIC_CANDIDATES * q.CHUNKS_PER_DOCUMENT
+        return q._fold(q._semantic(vector, space, filtered, limit, exact=exact))
+
+    def hybrid(index: int) -> list:
+        keyword(term_queries[index])
+        return semantic(vectors[index])
+
+    kw_stats, _ = _time(keyword, term_queries)
+    common_stats, _ = _time(keyword, term_queries[QUERIES // 2 :])
+    sem_stats, approx = _time(semantic, vectors)
+    _, exact = _time(lambda vector: semantic(vector, exact=True), vectors)
+    hyb_stats, _ = _time(hybrid, range(len(vectors)))
+    overlaps = [
+        len({d for d, _, _ in a[:10]} & {d for d, _, _ in e[:10]}) / max(1, min(10, len(e)))
+        for a, e in zip(approx, exact, strict=True)
+    ]
+    recall = sum(overlaps) / len(overlaps)
+    full = sum(1 for a in approx if len(a) >= 10) / len(approx)
+    rows = [
+        (label, "keyword (all 50)", *_row(kw_stats, 50)),
+        (label, "keyword (terms in ~30 % of docs)", *_row(common_stats, 50)),
+        (label, f"semantic ({'exact scan' if exact_mode else 'HNSW iterative'})", *_row(sem_stats, 20)),
+        (label, "hybrid (keyword + semantic)", *_row(hyb_stats, 60)),
+    ]
+    verdict = "PASS" if recall >= 0.95 and full == 1 else "MISS"
+    return rows, (label, f"{recall:.3f}", f"{full:.0%}", "≥ 0.95, always k", verdict)
+
+
+def run() -> str:
+    with running_catalog():
+        from django.db import connection
+
+        from search.services.embed import active_space
+
+        words = _vocabulary()
+        with connection.cursor() as cursor:
+            load = _load(cursor, words)
+            build_seconds, index_bytes = _build_index(cursor)
+            cursor.execute(
+                "SELECT pg_total_relation_size('search_chunkembedding'), pg_relation_size('search_document_vector_gin')"
+            )
+            table_bytes, gin_bytes = cursor.fetchone()
+            term_queries = _term_queries(cursor, words)
+            cursor.execute(
+                "SELECT embedding::text FROM search_chunkembedding ORDER BY hashint4(id) LIMIT %s", [QUERIES]
+            )
+            vectors = [
+                [float(x) + random.Random(i).uniform(-0.02, 0.02) for x in row[0].strip("[]").split(",")]
+                for i, row in enumerate(cursor.fetchall())
+            ]
+        admin, restricted = _users()
+        space = active_space()
+        rows: list[tuple[str, ...]] = []
+        recall_rows: list[tuple[str, ...]] = []
+        for label, user in (("all documents", admin), ("1 % visible", restricted)):
+            measured, recall_row = _measure(label, user, space, term_queries, vectors)
+            rows += measured
+            recall_rows.append(recall_row)
+    build = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in load.items())
+    return "\n".join(
+        [
+            f"_Measured {results.now_text()} on {results.machine_summary()}._",
+            "",
+            f"{DOCUMENTS:,} documents in {COLLECTIONS} collections, {DOCUMENTS * CHUNKS_PER_DOCUMENT:,} passages of "
+            f"{WORDS_PER_CHUNK} words drawn from a {VOCABULARY:,}-word Zipf vocabulary, "
+            f"{DOCUMENTS * CHUNKS_PER_DOCUMENT:,} clustered {DIMENSIONS}-d vectors. Load: {build}.",
+            "",
+            f"HNSW index (m=16, ef_construction=64, cosine): built in {build_seconds:.1f} s, "
+            f"{index_bytes / 2**20:.0f} MiB; embeddings table {table_bytes / 2**20:.0f} MiB; "
+            f"full-text GIN {gin_bytes / 2**20:.0f} MiB.",
+            "",
+            results.table(("Visible", "Query", "p50 ms", "p95 ms", "mean ms", "target p95 ms", "result"), rows),
+            "",
+            results.table(
+                ("Visible", "semantic recall@10 vs exact", "queries with 10 results", "target", "result"), recall_rows
+            ),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    results.main(NAME, TITLE, run)
