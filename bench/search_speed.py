@@ -141,7 +141,7 @@ def _load(cursor, words: list[str]) -> dict[str, float]:
                    (SELECT array_agg(ce.v[i] + (random() - 0.5) * 0.6 ORDER BY i)
                     FROM generate_series(1, {DIMENSIONS}) i)::vector)
         FROM search_documentchunk ch
-        JOIN centres ce ON ce.id = 1 + (hashint4(ch.id) & 2147483647) %% {CLUSTERS}
+        JOIN centres ce ON ce.id = 1 + (hashint8(ch.id) & 2147483647) %% {CLUSTERS}
         """,  # noqa: S608 - constants
         [MODEL_ID],
     )
@@ -267,7 +267,7 @@ def run() -> str:
             table_bytes, gin_bytes = cursor.fetchone()
             term_queries = _term_queries(cursor, words)
             cursor.execute(
-                "SELECT embedding::text FROM search_chunkembedding ORDER BY hashint4(id) LIMIT %s", [QUERIES]
+                "SELECT embedding::text FROM search_chunkembedding ORDER BY hashint8(id) LIMIT %s", [QUERIES]
             )
             vectors = [
                 [float(x) + random.Random(i).uniform(-0.02, 0.02) for x in row[0].strip("[]").split(",")]
