@@ -27,7 +27,7 @@ from bench.stack import running_catalog
 logger = logging.getLogger(__name__)
 
 NAME = "search_speed"
-TITLE = "Search speed: 100,000 documents, 300,000 vectors"
+TITLE = "Search speed at scale (target: 100,000 documents, 300,000 vectors)"
 DOCUMENTS = int(os.environ.get("BENCH_SEARCH_DOCUMENTS", "100000"))
 CHUNKS_PER_DOCUMENT = 3
 DIMENSIONS = 384
@@ -136,8 +136,8 @@ def _load(cursor, words: list[str]) -> dict[str, float]:
     )
     cursor.execute(
         f"""
-        INSERT INTO search_chunkembedding (chunk_id, model_id, content_hash, embedding)
-        SELECT ch.id, %s, ch.content_hash, l2_normalize(
+        INSERT INTO search_chunkembedding (chunk_id, document_id, model_id, content_hash, embedding)
+        SELECT ch.id, ch.document_id, %s, ch.content_hash, l2_normalize(
                    (SELECT array_agg(ce.v[i] + (random() - 0.5) * 0.6 ORDER BY i)
                     FROM generate_series(1, {DIMENSIONS}) i)::vector)
         FROM search_documentchunk ch

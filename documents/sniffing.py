@@ -11,23 +11,13 @@ import zipfile
 from pathlib import Path, PurePath
 
 from documents.errors import FileTypeMismatch, UnsupportedFileType
+from documents.processing.extract import base as mime
 
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-ODT = "application/vnd.oasis.opendocument.text"
-ODS = "application/vnd.oasis.opendocument.spreadsheet"
-ODP = "application/vnd.oasis.opendocument.presentation"
-TXT = "text/plain"
-MARKDOWN = "text/markdown"
-CSV = "text/csv"
-HTML = "text/html"
-PNG = "image/png"
-JPEG = "image/jpeg"
-TIFF = "image/tiff"
-WEBP = "image/webp"
-GIF = "image/gif"
+# One vocabulary of types for sniffing and extraction.
+PDF, DOCX, XLSX, PPTX = mime.PDF, mime.DOCX, mime.XLSX, mime.PPTX
+ODT, ODS, ODP = mime.ODT, mime.ODS, mime.ODP
+TXT, MARKDOWN, CSV, HTML = mime.TEXT_PLAIN, mime.TEXT_MARKDOWN, mime.TEXT_CSV, mime.TEXT_HTML
+PNG, JPEG, TIFF, WEBP, GIF = mime.IMAGE_PNG, mime.IMAGE_JPEG, mime.IMAGE_TIFF, mime.IMAGE_WEBP, mime.IMAGE_GIF
 
 # Extension → the content type it must hold. Extensions not listed are
 # accepted when the content is on the allow-list.
@@ -169,7 +159,7 @@ def describe(mime_type: str) -> str:
 
 
 def default_extension(mime_type: str) -> str:
-    for extension, mime in EXTENSIONS.items():
-        if mime == mime_type:
+    for extension, extension_type in EXTENSIONS.items():
+        if extension_type == mime_type:
             return extension
     return ""

@@ -33,7 +33,9 @@ class DocumentChunk(models.Model):
 
 
 class ChunkEmbedding(models.Model):
-    """One chunk's vector in one model's space.
+    """One chunk's vector in one model's space. Only chunks of a document's
+    current version have embeddings (older versions' are removed once the new
+    version is embedded).
 
     The column has no fixed dimensions so several models can coexist while a
     new one is filled in; each model gets its own partial HNSW index over
@@ -41,6 +43,10 @@ class ChunkEmbedding(models.Model):
     """
 
     chunk = models.ForeignKey(DocumentChunk, on_delete=models.CASCADE, related_name="embeddings")
+    # Copied from the chunk so the permission filter applies to the table the
+    # HNSW index scans: pgvector then filters while it walks the graph
+    # (iterative scan) instead of the planner joining and sorting everything.
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+", db_index=False)
     model_id = models.CharField(max_length=120)
     content_hash = models.CharField(max_length=64)
     embedding = VectorField()

@@ -36,6 +36,7 @@ def embed_step(version: DocumentVersion, context: StepContext) -> None:
         embed.chunks_embed(chunks=batch, space=space, backend=backend)
         done += len(batch)
         context.progress(done, total)
+    embed.superseded_chunks_remove(version=version)
     if version.document.current_version_id == version.pk and space.state == SpaceState.ACTIVE:
         similar.near_duplicates_flag(version.document)
 

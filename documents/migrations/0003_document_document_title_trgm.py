@@ -6,15 +6,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0002_initial'),
+        ("documents", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='document',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['title'], name='document_title_trgm', opclasses=['gin_trgm_ops']),
+            model_name="document",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["title"], name="document_title_trgm", opclasses=["gin_trgm_ops"]
+            ),
         ),
     ]

@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ai.providers import EmbeddingBackend, embedding_backend
+from documents.models import DocumentVersion
 from search.models import ChunkEmbedding, DocumentChunk, EmbeddingSpace, SpaceState
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def chunks_embed(*, chunks: list[DocumentChunk], space: EmbeddingSpace, backend:
         [
             ChunkEmbedding(
                 chunk=chunk,
+                document_id=chunk.document_id,
                 model_id=space.model_id,
                 content_hash=chunk.content_hash,
                 embedding=known[chunk.content_hash],
@@ -103,6 +105,16 @@ def chunks_embed(*, chunks: list[DocumentChunk], space: EmbeddingSpace, backend:
         batch_size=500,
     )
     return len(todo)
+
+
+def superseded_chunks_remove(*, version: DocumentVersion) -> int:
+    """Drop the passages (and vectors) of the document's other versions once
+    ``version`` is current and embedded: search only ever reads the current
+    version, and this keeps the vector index small."""
+    if version.document.current_version_id != version.pk:
+        return 0
+    deleted, _ = DocumentChunk.objects.filter(document_id=version.document_id).exclude(version=version).delete()
+    return deleted
 
 
 def space_try_activate(space: EmbeddingSpace) -> bool:

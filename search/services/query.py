@@ -126,11 +126,9 @@ def _semantic(
     # "+ 0" keeps the planner off the approximate index for an exact scan.
     order = f"{distance} + 0" if exact else distance
     sql = f"""
-        SELECT c.document_id, c.id, {distance} AS distance
+        SELECT e.document_id, e.chunk_id, {distance} AS distance
         FROM search_chunkembedding e
-        JOIN search_documentchunk c ON c.id = e.chunk_id
-        JOIN documents_document d ON d.id = c.document_id AND d.current_version_id = c.version_id
-        WHERE e.model_id = %s AND c.document_id IN ({filtered[0]})
+        WHERE e.model_id = %s AND e.document_id IN ({filtered[0]})
         ORDER BY {order}
         LIMIT %s
     """  # noqa: S608 - only trusted SQL fragments are interpolated

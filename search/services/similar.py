@@ -29,9 +29,7 @@ def document_vector(document_id: int, space: EmbeddingSpace) -> list[float] | No
             f"""
             SELECT avg(e.embedding::vector({dims}))::text
             FROM search_chunkembedding e
-            JOIN search_documentchunk c ON c.id = e.chunk_id
-            JOIN documents_document d ON d.id = c.document_id AND d.current_version_id = c.version_id
-            WHERE d.id = %s AND e.model_id = %s
+            WHERE e.document_id = %s AND e.model_id = %s
             """,  # noqa: S608 - dims is an int
             [document_id, space.model_id],
         )

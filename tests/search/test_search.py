@@ -164,3 +164,52 @@ def test_did_you_mean_suggests_a_visible_title_for_a_typo(catalog, reader) -> No
     results = search(user=reader, query="Remote wrok policy", mode="keyword")
 
     assert results.did_you_mean == "Remote work policy"
+
+
+def test_similar_documents_respect_permissions(catalog, lib: Library, librarian, reader, board_member) -> None:
+    from search.services.similar import similar_documents
+
+    twin = ingest(librarian, lib.library, "wing", language="en")
+
+    for_reader = [s.document.title for s in similar_documents(user=reader, document=catalog["remote"], limit=5)]
+    for_board = [s.document.pk for s in similar_documents(user=board_member, document=catalog["remote"], limit=5)]
+    nearest_to_wing = similar_documents(user=reader, document=catalog["wing"], limit=1)
+
+    assert "Budget for next year" not in for_reader
+    assert catalog["remote"].pk not in for_board  # never the document itself
+    assert nearest_to_wing[0].document == twin and nearest_to_wing[0].similarity > 0.99
+
+
+def test_identical_meaning_is_flagged_as_near_duplicate(catalog, lib: Library, librarian) -> None:
+    from search.models import NearDuplicate
+
+    twin = ingest(librarian, lib.library, "wing", language="en")
+
+    flag = NearDuplicate.objects.get(document=twin)
+    assert flag.similar_to == catalog["wing"] and flag.similarity >= 0.97
+    assert not NearDuplicate.objects.filter(document=catalog["remote"]).exists()
+
+
+def test_a_new_version_replaces_the_passages_search_reads(catalog, librarian, reader) -> None:
+    import io
+
+    from search.models import ChunkEmbedding, DocumentChunk
+
+    version = services.document_version_create(
+        user=librarian,
+        document=catalog["remote"],
+        stream=io.BytesIO(pdf_bytes(title="Remote work policy", text="Hybrid working rules for hot-desking.")),
+        filename="remote-v2.pdf",
+    )
+    for step in version.steps.order_by("position"):
+        services.step_execute(version_id=version.pk, step_name=step.name)
+
+    assert set(DocumentChunk.objects.filter(document=catalog["remote"]).values_list("version_id", flat=True)) == {
+        version.pk
+    }
+    assert ChunkEmbedding.objects.filter(document=catalog["remote"]).count() == version.chunks.count()
+    assert titles(search(user=reader, query="hot-desking", mode="keyword")) == ["Remote work policy"]
+    # words only the first version had no longer find the document
+    assert catalog["remote"].pk not in [
+        h.document_id for h in search(user=reader, query="encrypted", mode="keyword").hits
+    ]
