@@ -136,11 +136,13 @@ def _load(cursor, words: list[str]) -> dict[str, float]:
     )
     cursor.execute(
         f"""
-        INSERT INTO search_chunkembedding (chunk_id, document_id, model_id, content_hash, embedding)
-        SELECT ch.id, ch.document_id, %s, ch.content_hash, l2_normalize(
+        INSERT INTO search_chunkembedding (chunk_id, document_id, collection_id, trashed, model_id, content_hash,
+                                           embedding)
+        SELECT ch.id, ch.document_id, d.collection_id, false, %s, ch.content_hash, l2_normalize(
                    (SELECT array_agg(ce.v[i] + (random() - 0.5) * 0.6 ORDER BY i)
                     FROM generate_series(1, {DIMENSIONS}) i)::vector)
         FROM search_documentchunk ch
+        JOIN documents_document d ON d.id = ch.document_id
         JOIN centres ce ON ce.id = 1 + (hashint8(ch.id) & 2147483647) %% {CLUSTERS}
         """,  # noqa: S608 - constants
         [MODEL_ID],
@@ -217,6 +219,7 @@ def _measure(
     from search.services.filters import SearchFilters
 
     filtered = q._filtered_sql(user, SearchFilters())
+    condition = q.semantic_condition(user, SearchFilters(), filtered)
     exact_mode = q._count(filtered, q.EXACT_SCAN_BELOW + 1) <= q.EXACT_SCAN_BELOW
 
     def keyword(text: str) -> list:
@@ -224,7 +227,7 @@ def _measure(
 
     def semantic(vector: list[float], exact: bool = exact_mode) -> list:
         limit = q.SEMANTIC_CANDIDATES * q.CHUNKS_PER_DOCUMENT
-        return q._fold(q._semantic(vector, space, filtered, limit, exact=exact))
+        return q._fold(q._semantic(vector, space, condition, limit, exact=exact))
 
     def hybrid(index: int) -> list:
         keyword(term_queries[index])
@@ -248,11 +251,11 @@ def _measure(
         (label, "hybrid (keyword + semantic)", *_row(hyb_stats, 60)),
     ]
     verdict = "PASS" if recall >= 0.95 and full == 1 else "MISS"
-    plan = "exact scan" if exact_mode else _plan_uses(space, filtered, vectors[0])
+    plan = "exact scan" if exact_mode else _plan_uses(space, condition, vectors[0])
     return rows, (label, f"{recall:.3f}", f"{full:.0%}", plan, "≥ 0.95, always k", verdict)
 
 
-def _plan_uses(space: object, filtered: tuple[str, tuple], vector: list[float]) -> str:
+def _plan_uses(space: object, condition: tuple[str, list], vector: list[float]) -> str:
     """Whether PostgreSQL walks the HNSW index for the semantic query."""
     from django.db import connection, transaction
 
@@ -262,11 +265,11 @@ def _plan_uses(space: object, filtered: tuple[str, tuple], vector: list[float]) 
     literal = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
     sql = (
         f"EXPLAIN SELECT e.document_id FROM search_chunkembedding e WHERE e.model_id = %s "  # noqa: S608
-        f"AND e.document_id IN ({filtered[0]}) ORDER BY e.embedding::vector({dims}) <=> %s::vector({dims}) LIMIT %s"
+        f"AND {condition[0]} ORDER BY e.embedding::vector({dims}) <=> %s::vector({dims}) LIMIT %s"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute(sql, [space.model_id, *filtered[1], literal, q.SEMANTIC_CANDIDATES * q.CHUNKS_PER_DOCUMENT])
+        cursor.execute(sql, [space.model_id, *condition[1], literal, q.SEMANTIC_CANDIDATES * q.CHUNKS_PER_DOCUMENT])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     return "HNSW index" if space.index_name in plan else "no index (sort)"
 

@@ -47,13 +47,23 @@ class ChunkEmbedding(models.Model):
     # HNSW index scans: pgvector then filters while it walks the graph
     # (iterative scan) instead of the planner joining and sorting everything.
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The access-control facts of the document, kept in step by the change
+    # listener, so the common search (permissions only) filters on plain
+    # columns of this table and the planner walks the HNSW index.
+    collection_id = models.BigIntegerField(default=0)
+    trashed = models.BooleanField(default=False)
     model_id = models.CharField(max_length=120)
     content_hash = models.CharField(max_length=64)
     embedding = VectorField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["chunk", "model_id"], name="unique_chunk_embedding")]
-        indexes = [models.Index(fields=["content_hash", "model_id"])]
+        indexes = [
+            models.Index(fields=["content_hash", "model_id"]),
+            # The exact-scan path for a small visible set, and a document's own vectors.
+            models.Index(fields=["collection_id"], name="search_emb_collection"),
+            models.Index(fields=["document"], name="search_emb_document"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.chunk_id} in {self.model_id}"

@@ -44,3 +44,4 @@ def embed_step(version: DocumentVersion, context: StepContext) -> None:
 @register_change_listener
 def reindex_changed(document_ids: list[int]) -> None:
     index.documents_reindex(document_ids)
+    embed.embeddings_sync_access(document_ids)

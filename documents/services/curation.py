@@ -129,6 +129,7 @@ def documents_trash(*, user: Any, documents: Iterable[Document], meta: RequestMe
             document.save(update_fields=["trashed_at", "updated_at"])
             audit_record(actor=user, action=AuditAction.TRASH, obj=document, meta=meta)
             count += 1
+    notify_documents_changed([d.pk for d in documents])
     return count
 
 
@@ -142,6 +143,7 @@ def documents_restore(*, user: Any, documents: Iterable[Document], meta: Request
             document.save(update_fields=["trashed_at", "updated_at"])
             audit_record(actor=user, action=AuditAction.RESTORE, obj=document, meta=meta)
             count += 1
+    notify_documents_changed([d.pk for d in documents])
     return count
 
 

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -104,7 +105,26 @@ def chunks_embed(*, chunks: list[DocumentChunk], space: EmbeddingSpace, backend:
         ignore_conflicts=True,
         batch_size=500,
     )
+    embeddings_sync_access({chunk.document_id for chunk in chunks})
     return len(todo)
+
+
+def embeddings_sync_access(document_ids: Iterable[int]) -> None:
+    """Copy each document's collection and trash state onto its vectors."""
+    ids = list(document_ids)
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE search_chunkembedding e
+            SET collection_id = d.collection_id, trashed = d.trashed_at IS NOT NULL
+            FROM documents_document d
+            WHERE d.id = e.document_id AND d.id = ANY(%s)
+              AND (e.collection_id <> d.collection_id OR e.trashed <> (d.trashed_at IS NOT NULL))
+            """,
+            [ids],
+        )
 
 
 def superseded_chunks_remove(*, version: DocumentVersion) -> int:

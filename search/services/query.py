@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from documents.querysets import collection_ids_for
 from documents.selectors import documents_visible_to
 from search.models import EmbeddingSpace
 from search.services.embed import active_space, query_vector
@@ -117,8 +118,34 @@ def _count(filtered: tuple[str, tuple], cap: int) -> int:
         return cursor.fetchone()[0]
 
 
+def semantic_condition(
+    user: Any, filters: SearchFilters, filtered: tuple[str, tuple], *, exclude: int | None = None
+) -> tuple[str, list]:
+    """The WHERE condition on ``search_chunkembedding e`` for this search.
+
+    With permissions only (the common case), it tests columns of the scanned
+    table against a short list of collection ids, so PostgreSQL walks the
+    HNSW index and pgvector filters while it walks (iterative scan). Other
+    filters need the documents table: a semi-join with the filtered set,
+    correct but planned as a scan and sort.
+    """
+    if not filters.is_empty():
+        condition, params = f"e.document_id IN ({filtered[0]})", list(filtered[1])
+    else:
+        collections = collection_ids_for(user, edit=False)
+        if collections is None:
+            condition, params = "NOT e.trashed", []
+        else:
+            ids = [row["id"] for row in collections]
+            condition, params = "NOT e.trashed AND e.collection_id = ANY(%s)", [ids]
+    if exclude is not None:
+        condition += " AND e.document_id <> %s"
+        params.append(exclude)
+    return condition, params
+
+
 def _semantic(
-    vector: list[float], space: EmbeddingSpace, filtered: tuple[str, tuple], limit: int, *, exact: bool
+    vector: list[float], space: EmbeddingSpace, condition: tuple[str, list], limit: int, *, exact: bool
 ) -> list[tuple[int, int, float]]:
     """Best chunks (document id, chunk id, similarity), most similar first."""
     dims = int(space.dimensions)
@@ -128,7 +155,7 @@ def _semantic(
     sql = f"""
         SELECT e.document_id, e.chunk_id, {distance} AS distance
         FROM search_chunkembedding e
-        WHERE e.model_id = %s AND e.document_id IN ({filtered[0]})
+        WHERE e.model_id = %s AND {condition[0]}
         ORDER BY {order}
         LIMIT %s
     """  # noqa: S608 - only trusted SQL fragments are interpolated
@@ -138,7 +165,7 @@ def _semantic(
             # Keep scanning the graph until enough rows pass the filter.
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cursor.execute(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}")
-        cursor.execute(sql, [literal, space.model_id, *filtered[1], literal, limit])
+        cursor.execute(sql, [literal, space.model_id, *condition[1], literal, limit])
         rows = cursor.fetchall()
     return sorted(((doc, chunk, 1.0 - float(dist)) for doc, chunk, dist in rows), key=lambda r: -r[2])
 
@@ -218,7 +245,8 @@ def search(
                 timings["embed_query"] = (time.monotonic() - t) * 1000
                 t = time.monotonic()
                 exact = _count(filtered, EXACT_SCAN_BELOW + 1) <= EXACT_SCAN_BELOW
-                chunks = _semantic(vector, space, filtered, SEMANTIC_CANDIDATES * CHUNKS_PER_DOCUMENT, exact=exact)
+                condition = semantic_condition(user, filters, filtered)
+                chunks = _semantic(vector, space, condition, SEMANTIC_CANDIDATES * CHUNKS_PER_DOCUMENT, exact=exact)
                 for rank, (doc, chunk, similarity) in enumerate(_fold(chunks)[:SEMANTIC_CANDIDATES], start=1):
                     hit = hits.setdefault(doc, Hit(document_id=doc, score=0.0))
                     hit.semantic_rank, hit.semantic_score, hit.chunk_id = rank, round(similarity, 6), chunk

@@ -12,7 +12,15 @@ from documents.models import Document
 from documents.selectors import documents_visible_to
 from search.models import EmbeddingSpace, NearDuplicate
 from search.services.embed import active_space
-from search.services.query import CHUNKS_PER_DOCUMENT, EXACT_SCAN_BELOW, _count, _fold, _semantic
+from search.services.filters import SearchFilters
+from search.services.query import (
+    CHUNKS_PER_DOCUMENT,
+    EXACT_SCAN_BELOW,
+    _count,
+    _fold,
+    _semantic,
+    semantic_condition,
+)
 
 
 @dataclass
@@ -39,22 +47,28 @@ def document_vector(document_id: int, space: EmbeddingSpace) -> list[float] | No
     return [float(x) for x in row[0].strip("[]").split(",")]
 
 
-def _nearest(document: Document, candidates: Any, limit: int) -> list[tuple[int, int, float]]:
+def _nearest(document: Document, user: Any, limit: int) -> list[tuple[int, int, float]]:
+    """Nearest other documents; ``user=None`` means every live document."""
     space = active_space()
     if space is None:
         return []
     vector = document_vector(document.pk, space)
     if vector is None:
         return []
+    candidates = Document.objects.alive() if user is None else documents_visible_to(user)
     sql, params = candidates.exclude(pk=document.pk).values("id").query.sql_with_params()
     filtered = (sql, tuple(params))
+    if user is None:
+        condition: tuple[str, list] = ("NOT e.trashed AND e.document_id <> %s", [document.pk])
+    else:
+        condition = semantic_condition(user, SearchFilters(), filtered, exclude=document.pk)
     exact = _count(filtered, EXACT_SCAN_BELOW + 1) <= EXACT_SCAN_BELOW
-    return _fold(_semantic(vector, space, filtered, limit * CHUNKS_PER_DOCUMENT * 2, exact=exact))[:limit]
+    return _fold(_semantic(vector, space, condition, limit * CHUNKS_PER_DOCUMENT * 2, exact=exact))[:limit]
 
 
 def similar_documents(*, user: Any, document: Document, limit: int = 5) -> list[Similar]:
     """Documents ``user`` may see that are closest in meaning to ``document``."""
-    nearest = _nearest(document, documents_visible_to(user), limit)
+    nearest = _nearest(document, user, limit)
     found = Document.objects.in_bulk([doc for doc, _, _ in nearest])
     return [Similar(document=found[doc], similarity=round(sim, 4)) for doc, _, sim in nearest if doc in found]
 
@@ -62,7 +76,7 @@ def similar_documents(*, user: Any, document: Document, limit: int = 5) -> list[
 def near_duplicates_flag(document: Document) -> NearDuplicate | None:
     """Record the closest other document when it is nearly identical in
     meaning (cosine ≥ ``SEARCH_NEAR_DUPLICATE_THRESHOLD``)."""
-    nearest = _nearest(document, Document.objects.alive(), 1)
+    nearest = _nearest(document, None, 1)
     NearDuplicate.objects.filter(document=document).delete()
     if not nearest or nearest[0][2] < settings.SEARCH_NEAR_DUPLICATE_THRESHOLD:
         return None
