@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.results import BASE_DIR
+from catalog_site.devstack.runner import worker_command
 from catalog_site.devstack.services import Stack, StackError
 
 logger = logging.getLogger(__name__)
@@ -103,27 +103,11 @@ class Worker:
     ) -> None:
         self.catalog = catalog
         self.log_path = catalog.var_dir / f"worker-{name}.log"
-        self.args = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "catalog_site",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            str(concurrency),
-            "-Q",
-            ",".join(queues),
-            "--loglevel",
-            "INFO",
-            "--hostname",
-            f"{name}-{os.getpid()}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
+        self.args = worker_command(
+            hostname=f"{name}-{os.getpid()}@%h",
+            concurrency=concurrency,
+            extra=["-Q", ",".join(queues), "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        )
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:

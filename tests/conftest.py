@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
+
+from catalog_site.devstack.runner import worker_command
 
 # People, collections and upload helpers shared by every app's tests.
 pytest_plugins = ["tests.library"]
@@ -42,24 +43,10 @@ class WorkerProcess:
         self._offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "catalog_site",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "INFO",
-                "--hostname",
-                f"test-worker-{os.getpid()}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            worker_command(
+                hostname=f"test-worker-{os.getpid()}@%h",
+                extra=["--without-gossip", "--without-mingle", "--max-tasks-per-child", "1000"],
+            ),
             env=self.env,
             cwd=BASE_DIR,
             stdout=log,

@@ -34,6 +34,17 @@ def _var_dir(environ: dict[str, str]) -> Path:
     return Path(environ.get("CATALOG_VAR_DIR", BASE_DIR / "var"))
 
 
+def worker_command(*, hostname: str, concurrency: int = 1, extra: Sequence[str] = ()) -> list[str]:
+    """The command line of a Celery worker of this project (used by ``make
+    run``, the tests and the benchmarks). Without ``-Q`` in ``extra`` it
+    consumes every queue in ``CELERY_TASK_QUEUES``."""
+    return [
+        PYTHON, "-m", "celery", "-A", "catalog_site", "worker",
+        "--pool", "prefork", "--concurrency", str(concurrency),
+        "--loglevel", "INFO", "--hostname", hostname, *extra,
+    ]  # fmt: skip
+
+
 def write_env_file(path: Path, values: dict[str, str]) -> None:
     """Record the stack's URLs so ``manage.py`` in another shell reaches it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,20 +116,8 @@ def run(environ: dict[str, str]) -> int:
             ],
             env,
         )
-        children["worker"] = _spawn(
-            "worker",
-            [
-                *celery,
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                environ.get("CELERY_CONCURRENCY", "2"),
-                "--hostname",
-                "worker@%h",
-            ],
-            env,
-        )
+        concurrency = int(environ.get("CELERY_CONCURRENCY", "2"))
+        children["worker"] = _spawn("worker", worker_command(hostname="worker@%h", concurrency=concurrency), env)
         children["beat"] = _spawn("beat", [*celery, "beat", "--loglevel", "INFO", "--pidfile="], env)
 
         print(f"\nDocument Catalog is running at http://{host}:{port}/  (admin: http://{host}:{port}/admin/)")

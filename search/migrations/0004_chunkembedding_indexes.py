@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0003_document_document_title_trgm'),
-        ('search', '0003_chunkembedding_access'),
+        ("documents", "0003_document_document_title_trgm"),
+        ("search", "0003_chunkembedding_access"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='chunkembedding',
-            index=models.Index(fields=['collection_id'], name='search_emb_collection'),
+            model_name="chunkembedding",
+            index=models.Index(fields=["collection_id"], name="search_emb_collection"),
         ),
         migrations.AddIndex(
-            model_name='chunkembedding',
-            index=models.Index(fields=['document'], name='search_emb_document'),
+            model_name="chunkembedding",
+            index=models.Index(fields=["document"], name="search_emb_document"),
         ),
     ]
