@@ -338,6 +338,8 @@ AI_PROVIDERS = {
 # fusion (see search.services.query.fused_score and bench/RESULTS.md).
 SEARCH_HYBRID_KEYWORD_WEIGHT = env.float("SEARCH_HYBRID_KEYWORD_WEIGHT", default=0.4)
 SEARCH_HYBRID_SEMANTIC_WEIGHT = env.float("SEARCH_HYBRID_SEMANTIC_WEIGHT", default=1.0)
+# Candidates the HNSW graph walk keeps (higher: better recall, slower).
+SEARCH_HNSW_EF_SEARCH = env.int("SEARCH_HNSW_EF_SEARCH", default=200)
 # Documents this close in meaning (cosine) to another are flagged at ingest.
 SEARCH_NEAR_DUPLICATE_THRESHOLD = env.float("SEARCH_NEAR_DUPLICATE_THRESHOLD", default=0.97)
 AI_MODEL_CACHE_DIR = Path(env.str("AI_MODEL_CACHE_DIR", default=str(VAR_DIR / "models")))

@@ -34,7 +34,6 @@ SEMANTIC_CANDIDATES = 200
 CHUNKS_PER_DOCUMENT = 3
 # Below this many visible documents an exact scan beats the approximate index.
 EXACT_SCAN_BELOW = 4000
-HNSW_EF_SEARCH = 100
 _OPERATORS = re.compile(r'"|\bOR\b|(^|\s)-\w')
 # plainto_tsquery stems and drops stop words; turning its ANDs into ORs gives
 # an any-word query.
@@ -164,7 +163,7 @@ def _semantic(
         if not exact:
             # Keep scanning the graph until enough rows pass the filter.
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}")
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.SEARCH_HNSW_EF_SEARCH)}")
         cursor.execute(sql, [literal, space.model_id, *condition[1], literal, limit])
         rows = cursor.fetchall()
     return sorted(((doc, chunk, 1.0 - float(dist)) for doc, chunk, dist in rows), key=lambda r: -r[2])
