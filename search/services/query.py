@@ -72,6 +72,8 @@ class SearchResults:
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     did_you_mean: str | None = None
     semantic_available: bool = True
+    #: Whether the caller asked to show each hit's ranks and scores (Hit.explain()).
+    explain: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -280,5 +282,6 @@ def search(
         facets=facets,
         did_you_mean=suggestion,
         semantic_available=semantic_available,
+        explain=explain,
         timings_ms={key: round(value, 2) for key, value in timings.items()},
     )
