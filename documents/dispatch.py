@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
+from documents.models import ProcessingStep
 from documents.pipeline import get_step
 
 logger = logging.getLogger(__name__)
@@ -20,10 +22,6 @@ def enqueue_step(version_id: int, step_name: str, *, countdown: float | None = N
     if step is None:
         logger.warning("Not enqueueing unknown pipeline step %s", step_name)
         return
-
-    from django.utils import timezone
-
-    from documents.models import ProcessingStep
 
     ProcessingStep.objects.filter(version_id=version_id, name=step_name).update(enqueued_at=timezone.now())
 

@@ -47,14 +47,6 @@ class Collection(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def ancestors(self) -> list[Collection]:
-        chain: list[Collection] = []
-        node = self.parent
-        while node is not None and node not in chain:
-            chain.insert(0, node)
-            node = node.parent
-        return chain
-
 
 class Tag(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -129,10 +121,6 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("documents:detail", kwargs={"uuid": self.uuid})
-
-    @property
-    def is_trashed(self) -> bool:
-        return self.trashed_at is not None
 
 
 class DocumentVersion(models.Model):
@@ -243,12 +231,6 @@ class ProcessingStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.name}: {self.state}"
-
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
-        return None
 
 
 class AuditAction(models.TextChoices):

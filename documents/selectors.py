@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
-from documents.models import Collection, Document, DocumentVersion, PreviewKind, Tag, VersionPreview
+from documents.models import Collection, Document, DocumentVersion
 from documents.querysets import collection_ids_for
 
 if TYPE_CHECKING:
@@ -38,16 +38,6 @@ def can_edit_collection(user: User, collection: Collection) -> bool:
     return collections_editable_by(user).filter(pk=collection.pk).exists()
 
 
-def document_list(user: User) -> QuerySet[Document]:
-    """Documents for list pages: what a row needs, in a fixed number of queries."""
-    thumbnails = VersionPreview.objects.filter(kind=PreviewKind.THUMB_SMALL)
-    return (
-        documents_visible_to(user)
-        .select_related("collection", "current_version")
-        .prefetch_related("tags", Prefetch("current_version__previews", queryset=thumbnails, to_attr="thumbnails"))
-    )
-
-
 def document_get(user: User, uuid: str) -> Document:
     """One visible document or ``Document.DoesNotExist`` (shown as 404)."""
     return (
@@ -66,7 +56,3 @@ def version_get(user: User, uuid: str, number: int | None = None) -> DocumentVer
             raise DocumentVersion.DoesNotExist
         return document.current_version
     return document.versions.get(number=number)
-
-
-def tags_all() -> QuerySet[Tag]:
-    return Tag.objects.all()

@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
-from documents.models import Collection, Document
+from documents.models import Document
 
 
 @dataclass
@@ -112,10 +112,3 @@ def facet_counts(document_ids: list[int]) -> dict[str, list[dict[str, Any]]]:
         ],
         "years": [{"value": row["document_date__year"], "count": row["count"]} for row in years],
     }
-
-
-def collections_named(ids: list[int]) -> dict[int, str]:
-    return dict(Collection.objects.filter(id__in=ids).values_list("id", "name"))
-
-
-__all__ = ["Q", "SearchFilters", "apply_filters", "facet_counts", "with_descendants"]

@@ -39,12 +39,6 @@ DEFAULT_CONFIG = "english"
 MAX_BODY_CHARS = 600_000
 
 
-def config_for(language: str) -> str:
-    if not language:
-        return DEFAULT_CONFIG
-    return LANGUAGE_CONFIGS.get(language.lower()[:2], "simple")
-
-
 def chunks_rebuild(*, version: DocumentVersion) -> int:
     """(Re)build the version's passages. Unchanged passages keep their rows
     (and so their embeddings); changed ones are replaced."""
