@@ -43,3 +43,47 @@ class EmbeddingBackend(ABC):
     @abstractmethod
     def embed_query(self, text: str) -> list[float]:
         """A vector for a search query (some models embed queries differently)."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What a capability asks a generative model.
+
+    ``system`` holds our instructions; ``prompt`` holds the material (document
+    text, numbered passages) which backends must pass as user content, never as
+    instructions. With a ``schema`` (JSON Schema of an object) the backend
+    returns structured output in ``GenerationResult.data``; without one, free
+    text in ``GenerationResult.text``.
+    """
+
+    capability: str
+    system: str
+    prompt: str
+    schema: dict | None = None
+    max_output_tokens: int = 1024
+    prompt_version: str = "1"
+
+
+@dataclass
+class GenerationResult:
+    text: str = ""
+    data: dict | None = None
+    provider: str = ""
+    model: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+class GenerationBackend(ABC):
+    """A generative model behind one provider's API."""
+
+    #: Provider name as used in settings ("anthropic", "openai", "gemini").
+    provider: str
+    model: str
+    #: External backends send text off this server; the collection AI policy
+    #: and the budgets apply to them.
+    external: bool = True
+
+    @abstractmethod
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        """One call. Raises ProviderError (``transient`` for 429/5xx/timeouts)."""

@@ -9,11 +9,14 @@ from typing import Any
 
 from django.conf import settings
 
-from ai.providers.base import EmbeddingBackend
+from ai.providers.base import EmbeddingBackend, GenerationBackend
 
 EMBEDDING_BACKENDS = {
     "local": "ai.providers.local.LocalEmbeddingBackend",
 }
+
+#: Generative backends by provider name (filled in as providers are added).
+GENERATION_BACKENDS: dict[str, str] = {}
 
 _cache: dict[tuple, Any] = {}
 _lock = threading.Lock()
@@ -37,6 +40,21 @@ def embedding_backend() -> EmbeddingBackend:
         if backend is None:
             backend_name = config.pop("backend")
             backend = _load(EMBEDDING_BACKENDS[backend_name])(**config)
+            _cache[key] = backend
+    return backend
+
+
+def generation_backend(entry: dict[str, Any]) -> GenerationBackend:
+    """The generative backend for one chain entry (cached per configuration)."""
+    config = dict(entry)
+    key = ("generation", tuple(sorted((k, repr(v)) for k, v in config.items())))
+    with _lock:
+        backend = _cache.get(key)
+        if backend is None:
+            backend_name = config.pop("backend")
+            if backend_name not in GENERATION_BACKENDS:
+                raise ValueError(f"unknown AI provider {backend_name!r}")
+            backend = _load(GENERATION_BACKENDS[backend_name])(**config)
             _cache[key] = backend
     return backend
 

@@ -333,6 +333,10 @@ AI_PROVIDERS = {
             "model": env.str("AI_EMBEDDING_MODEL", default="all-MiniLM-L6-v2"),
         },
     ],
+    # Generative capabilities: "local" runs the built-in fallback.
+    "summary": [{"backend": "local"}],
+    "suggestions": [{"backend": "local"}],
+    "answer": [{"backend": "local"}],
 }
 # Hybrid search: weights of the keyword and semantic lists in reciprocal rank
 # fusion (see search.services.query.fused_score and bench/RESULTS.md).
