@@ -107,9 +107,21 @@ def check_storage() -> Check:
 
 
 def check_ai_providers() -> Check:
+    from ai.checks import unsafe_base_urls
+    from ai.services import breaker
+
     providers = getattr(settings, "AI_PROVIDERS", {})
     configured = {capability: [p["backend"] for p in chain] for capability, chain in providers.items()}
-    return {"ok": True, "detail": "configured" if configured else "none configured", "chains": configured}
+    refused = unsafe_base_urls()
+    external = sorted({name for chain in configured.values() for name in chain if name != "local"})
+    open_circuits = [name for name in external if breaker.open_until(name) is not None]
+    if refused:
+        detail = "; ".join(refused)
+    elif open_circuits:
+        detail = f"configured; skipped after repeated failures: {', '.join(open_circuits)}"
+    else:
+        detail = "configured" if configured else "none configured"
+    return {"ok": not refused, "detail": detail, "chains": configured, "open_circuits": open_circuits}
 
 
 CHECKS: dict[str, Callable[[], Check]] = {

@@ -32,7 +32,8 @@ TRANSIENT_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
 _SECRET_PATTERNS = [
     re.compile(r"sk-[A-Za-z0-9_\-*]{6,}"),  # OpenAI and Anthropic keys, also when partly masked
     re.compile(r"AIza[0-9A-Za-z_\-]{10,}"),  # Google API keys
-    re.compile(r"(?i)(bearer|x-api-key|x-goog-api-key|api[_-]?key)([\"'=:\s]+)[^\s\"',}]+"),
+    # Header and query forms: "Bearer …", "x-api-key: …", "api_key=…", "?key=…".
+    re.compile(r"(?i)(bearer\s+|\b(?:x-api-key|x-goog-api-key|api[_-]?key|key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}&]+"),
 ]
 
 
@@ -90,10 +91,7 @@ def redact(text: str, *secrets: str) -> str:
         if secret:
             text = text.replace(secret, "[redacted]")
     for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(
-            lambda m: f"{m.group(1)}{m.group(2)}[redacted]" if m.lastindex and m.lastindex >= 2 else "[redacted]",
-            text,
-        )
+        text = pattern.sub(lambda m: f"{m.group(1) or ''}[redacted]" if m.lastindex else "[redacted]", text)
     return text
 
 
