@@ -11,6 +11,7 @@ from ai.providers.base import GenerationBackend, GenerationRequest, GenerationRe
 from ai.providers.http import check_base_url, status_error, validate_output
 
 TOOL_NAME = "record_result"
+DEFAULT_BASE_URL = "https://api.anthropic.com"
 
 
 class AnthropicBackend(GenerationBackend):
@@ -23,13 +24,15 @@ class AnthropicBackend(GenerationBackend):
         *,
         api_key: str = "",
         model: str = "claude-sonnet-4-5",
-        base_url: str = "https://api.anthropic.com",
+        base_url: str = DEFAULT_BASE_URL,
         timeout: float = 60.0,
     ) -> None:
         if not api_key:
             raise ImproperlyConfigured("ANTHROPIC_API_KEY is not set")
         self.model = model
-        self.base_url = check_base_url(base_url, setting="AI_ANTHROPIC_BASE_URL")
+        self.base_url = check_base_url(
+            base_url, setting="AI_ANTHROPIC_BASE_URL", resolve=base_url.rstrip("/") != DEFAULT_BASE_URL
+        )
         self.timeout = timeout
         self._api_key = api_key
         self._client: Any = None

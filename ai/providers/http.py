@@ -49,7 +49,8 @@ def check_base_url(url: str, *, setting: str, resolve: bool = True) -> str:
     unspecified and reserved addresses — whether written as an address, as
     ``localhost``, or as a name (or a numeric form such as ``2130706433``)
     that resolves to one. A name that does not resolve is left to fail when
-    the call connects.
+    the call connects. ``resolve=False`` skips the DNS look-up (the
+    providers' own public hosts).
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -31,7 +31,9 @@ class _OpenAIClient:
     def __init__(self, *, api_key: str, base_url: str, timeout: float) -> None:
         if not api_key:
             raise ImproperlyConfigured("OPENAI_API_KEY is not set")
-        self.base_url = check_base_url(base_url, setting="AI_OPENAI_BASE_URL")
+        self.base_url = check_base_url(
+            base_url, setting="AI_OPENAI_BASE_URL", resolve=base_url.rstrip("/") != DEFAULT_BASE_URL
+        )
         self.timeout = timeout
         self._api_key = api_key
         self._client: Any = None
