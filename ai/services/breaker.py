@@ -48,7 +48,8 @@ def record_failure(provider: str) -> bool:
         if failures < settings.AI_BREAKER_FAILURES:
             return False
         cache.set(_open_key(provider), time.time() + cooldown, timeout=cooldown)
-        cache.delete(key)
+        # Half-open after the cool-down: the next failure alone opens it again.
+        cache.set(key, settings.AI_BREAKER_FAILURES - 1, timeout=max(cooldown * 4, 3600))
     except Exception:  # a cache outage must not stop AI calls
         log.warning("ai_breaker_cache_unavailable", provider=provider)
         return False

@@ -16,3 +16,7 @@ CACHES["default"]["KEY_PREFIX"] = "catalog-test"
 LOGGING = build_logging("console", env.str("LOG_LEVEL", default="WARNING"))
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tests never reach a real AI provider, whatever keys the environment holds:
+# they configure external providers themselves, behind a faked transport.
+AI_PROVIDERS = {**AI_PROVIDERS, "summary": [{"backend": "local"}], "suggestions": [{"backend": "local"}]}
+AI_PROVIDERS["answer"] = [{"backend": "local"}]

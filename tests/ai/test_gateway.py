@@ -100,6 +100,23 @@ def test_circuit_opens_after_consecutive_failures_and_closes_after_the_cooldown(
     assert breaker.open_until("anthropic") is None
 
 
+def test_after_the_cooldown_one_more_failure_opens_the_circuit_again(
+    provider_http: respx.Router, settings: Any
+) -> None:
+    settings.AI_PROVIDERS = {"summary": [ANTHROPIC.entry(), {"backend": "local"}]}
+    settings.AI_BREAKER_FAILURES = 3
+    settings.AI_BREAKER_COOLDOWN_SECONDS = 1
+    route = _anthropic_down(provider_http)
+
+    generate(request(), local=local_result)  # three failures: open
+    assert route.call_count == 3 and breaker.open_until("anthropic") is not None
+    time.sleep(1.1)
+    generate(request(), local=local_result)  # half-open: a single trial call fails
+
+    assert route.call_count == 4
+    assert breaker.open_until("anthropic") is not None
+
+
 def test_success_resets_the_failure_count(provider_http: respx.Router, settings: Any) -> None:
     settings.AI_PROVIDERS = {"summary": [ANTHROPIC.entry()]}
     settings.AI_BREAKER_FAILURES = 3

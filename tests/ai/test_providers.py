@@ -227,6 +227,8 @@ def test_timeout_is_transient_and_retried(provider: Provider, provider_http: res
     assert route.call_count == 2
     failed = AIRun.objects.filter(outcome=Outcome.ERROR).get()
     assert failed.error == f"{provider.name}: timed out after 7s"
+    # The configured timeout reached the transport.
+    assert route.calls.last.request.extensions["timeout"]["read"] == 7
 
 
 @pytest.mark.django_db
