@@ -18,5 +18,4 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Tests never reach a real AI provider, whatever keys the environment holds:
 # they configure external providers themselves, behind a faked transport.
-AI_PROVIDERS = {**AI_PROVIDERS, "summary": [{"backend": "local"}], "suggestions": [{"backend": "local"}]}
-AI_PROVIDERS["answer"] = [{"backend": "local"}]
+AI_PROVIDERS = {**AI_PROVIDERS, **{name: [{"backend": "local"}] for name in ("summary", "suggestions", "answer")}}

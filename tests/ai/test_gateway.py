@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from decimal import Decimal
 from typing import Any
@@ -71,12 +74,10 @@ def test_a_provider_without_a_key_is_skipped_not_called(provider_http: respx.Rou
     assert skipped.outcome == Outcome.SKIPPED and "ANTHROPIC_API_KEY is not set" in skipped.error
 
 
-def test_circuit_opens_after_consecutive_failures_and_closes_after_the_cooldown(
-    provider_http: respx.Router, settings: Any
-) -> None:
+def test_circuit_opens_after_consecutive_failures_for_every_process(provider_http: respx.Router, settings: Any) -> None:
     settings.AI_PROVIDERS = {"summary": CHAIN}
     settings.AI_BREAKER_FAILURES = 4
-    settings.AI_BREAKER_COOLDOWN_SECONDS = 2
+    settings.AI_BREAKER_COOLDOWN_SECONDS = 60
     anthropic = _anthropic_down(provider_http)
     _openai_ok(provider_http)
 
@@ -84,8 +85,21 @@ def test_circuit_opens_after_consecutive_failures_and_closes_after_the_cooldown(
     generate(request())  # the fourth failure opens the circuit: no retry after it
     assert anthropic.call_count == 4
 
-    # The state lives in the shared cache: a fresh backend (another process) sees it.
+    # The state lives in the shared cache: another process sees the circuit open.
     assert cache.get("ai:breaker:anthropic:open-until") is not None
+    other = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from ai.services import breaker; "
+            "print(breaker.open_until('anthropic') is not None)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_ENV": "test"},
+    )
+    assert other.stdout.strip() == "True"
     AIRun.objects.all().delete()
     result = generate(request())
     assert anthropic.call_count == 4  # skipped without a call
@@ -93,14 +107,8 @@ def test_circuit_opens_after_consecutive_failures_and_closes_after_the_cooldown(
     skipped = AIRun.objects.get(provider="anthropic")
     assert skipped.outcome == Outcome.SKIPPED and "circuit open" in skipped.error
 
-    time.sleep(2.1)
-    anthropic.respond(200, json=r.anthropic_tool_use(GOOD))
-    result = generate(request())
-    assert result.provider == "anthropic"
-    assert breaker.open_until("anthropic") is None
 
-
-def test_after_the_cooldown_one_more_failure_opens_the_circuit_again(
+def test_after_the_cooldown_a_trial_call_reopens_or_closes_the_circuit(
     provider_http: respx.Router, settings: Any
 ) -> None:
     settings.AI_PROVIDERS = {"summary": [ANTHROPIC.entry(), {"backend": "local"}]}
@@ -115,6 +123,11 @@ def test_after_the_cooldown_one_more_failure_opens_the_circuit_again(
 
     assert route.call_count == 4
     assert breaker.open_until("anthropic") is not None
+
+    time.sleep(1.1)
+    route.respond(200, json=r.anthropic_tool_use(GOOD))
+    assert generate(request(), local=local_result).provider == "anthropic"
+    assert breaker.open_until("anthropic") is None
 
 
 def test_success_resets_the_failure_count(provider_http: respx.Router, settings: Any) -> None:
