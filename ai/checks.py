@@ -15,6 +15,8 @@ def unsafe_base_urls() -> list[str]:
     """Why each configured provider base URL is refused (empty when all are fine)."""
     problems: list[str] = []
     seen: set[str] = set()
+    # The providers' own public hosts need no DNS look-up (the status page runs this often).
+    public = {defaults["base_url"].rstrip("/") for defaults in settings.AI_PROVIDER_DEFAULTS.values()}
     for capability_chain in settings.AI_PROVIDERS.values():
         for entry in capability_chain:
             url = entry.get("base_url")
@@ -22,7 +24,9 @@ def unsafe_base_urls() -> list[str]:
                 continue
             seen.add(url)
             try:
-                check_base_url(url, setting=f"AI_{entry['backend'].upper()}_BASE_URL")
+                check_base_url(
+                    url, setting=f"AI_{entry['backend'].upper()}_BASE_URL", resolve=url.rstrip("/") not in public
+                )
             except UnsafeBaseURL as exc:
                 problems.append(str(exc))
     return problems

@@ -9,7 +9,7 @@ model, same machine.
   whole (title + abstract, truncated at 256 tokens) and ranked by cosine
   similarity — exact search, no database, so only the runtime differs.
 
-Targets (issue): at least 30 passages/s and at most 10 ms per query, losing
+Targets: at least 30 passages/s and at most 10 ms per query, losing
 no more than 0.01 nDCG@10 against the fp32 reference.
 """
 

@@ -376,6 +376,8 @@ def ai_chain(variable: str, default: str) -> list[dict]:
 
 
 _AI_EMBEDDING_BACKEND = env.str("AI_EMBEDDING_BACKEND", default="local")
+if _AI_EMBEDDING_BACKEND not in ("local", "openai", "gemini"):
+    raise ImproperlyConfigured(f"AI_EMBEDDING_BACKEND must be local, openai or gemini, not {_AI_EMBEDDING_BACKEND!r}")
 if _AI_EMBEDDING_BACKEND == "local":
     _AI_EMBEDDING = {"backend": "local", "model": env.str("AI_EMBEDDING_MODEL", default="all-MiniLM-L6-v2")}
 else:
