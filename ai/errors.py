@@ -1,0 +1,22 @@
+"""Errors of the AI capabilities; ``reason`` is safe to show to users."""
+
+
+class AIError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AIDisabled(AIError):
+    """The document's collection does not allow AI processing."""
+
+    def __init__(self, reason: str = "AI processing is disabled for this collection") -> None:
+        super().__init__(reason)
+
+
+class NothingToProcess(AIError):
+    """The document has no text (yet)."""
+
+
+class SuggestionAlreadyDecided(AIError):
+    """A librarian (or the collection's auto-apply) decided it already."""
