@@ -4,17 +4,22 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from ai.models import CachedGeneration
+from ai.models import AIRun, CachedGeneration, Outcome
 from ai.providers.base import GenerationRequest, GenerationResult
 from ai.providers.registry import generation_backend
 from ai.services.gateway import chain, generate
 
 logger = logging.getLogger(__name__)
+
+
+class InvalidOutput(ValueError):
+    """A model's output does not match the capability's schema."""
 
 
 def chain_identities(capability: str, local_model: str) -> list[tuple[str, str]]:
@@ -96,10 +101,6 @@ def cached_generate(
     return result
 
 
-class InvalidOutput(ValueError):
-    """A model's output does not match the capability's schema."""
-
-
 def _keep(request: GenerationRequest, result: GenerationResult, content_hash: str) -> None:
     try:
         with transaction.atomic():
@@ -116,8 +117,6 @@ def _keep(request: GenerationRequest, result: GenerationResult, content_hash: st
 
 
 def _mark_invalid(request: GenerationRequest, result: GenerationResult, reason: str, document: Any) -> None:
-    from ai.models import AIRun, Outcome
-
     run = (
         AIRun.objects.filter(
             capability=request.capability, provider=result.provider, outcome=Outcome.OK, document=document
@@ -133,10 +132,6 @@ def _run_local(
     request: GenerationRequest, local: Callable[[], GenerationResult], document: Any, user: Any
 ) -> GenerationResult:
     """The local fallback after a provider's unusable answer, in the ledger like any call."""
-    import time
-
-    from ai.models import AIRun, Outcome
-
     started = time.monotonic()
     result = local()
     result.provider = result.provider or "local"

@@ -12,7 +12,54 @@ from typing import Any
 #: A conservative average for English prose across current tokenizers.
 CHARS_PER_TOKEN = 4
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
+_INITIAL = re.compile(r"^\(?[A-Za-z]\.$")
+#: Words ending in a full stop that do not end a sentence.
+ABBREVIATIONS = frozenset(
+    [
+        "e.g.",
+        "i.e.",
+        "etc.",
+        "al.",
+        "cf.",
+        "vs.",
+        "approx.",
+        "fig.",
+        "figs.",
+        "eq.",
+        "eqs.",
+        "ref.",
+        "refs.",
+        "no.",
+        "nos.",
+        "vol.",
+        "pp.",
+        "p.",
+        "ch.",
+        "sec.",
+        "dr.",
+        "mr.",
+        "mrs.",
+        "ms.",
+        "prof.",
+        "st.",
+        "inc.",
+        "ltd.",
+        "co.",
+        "jan.",
+        "feb.",
+        "mar.",
+        "apr.",
+        "jun.",
+        "jul.",
+        "aug.",
+        "sep.",
+        "sept.",
+        "oct.",
+        "nov.",
+        "dec.",
+    ]
+)
 _HYPHENATED_BREAK = re.compile(r"(\w)-\n(\w)")
 MIN_SENTENCE_WORDS = 5
 MAX_SENTENCE_WORDS = 80
@@ -48,11 +95,16 @@ def normalise(text: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text`` worth quoting in a summary: neither fragments
     (headings, page numbers) nor run-on blocks (tables)."""
-    sentences = []
-    for sentence in _SENTENCE_END.split(normalise(text)):
-        words = len(sentence.split())
-        if MIN_SENTENCE_WORDS <= words <= MAX_SENTENCE_WORDS:
-            sentences.append(sentence)
+    sentences: list[str] = []
+    current: list[str] = []
+    for word in normalise(text).split(" "):
+        current.append(word)
+        if _SENTENCE_END.search(word) and word.casefold() not in ABBREVIATIONS and not _INITIAL.match(word):
+            if MIN_SENTENCE_WORDS <= len(current) <= MAX_SENTENCE_WORDS:
+                sentences.append(" ".join(current))
+            current = []
+    if MIN_SENTENCE_WORDS <= len(current) <= MAX_SENTENCE_WORDS and _SENTENCE_END.search(current[-1]):
+        sentences.append(" ".join(current))
     return sentences
 
 
