@@ -192,3 +192,18 @@ def test_regenerate_is_refused_without_edit_rights(librarian_client: Client, que
     response = librarian_client.post(reverse("admin:documents_document_regenerate_summary", args=[budget.pk]))
 
     assert response.status_code == 404
+
+
+def test_regenerate_button_on_the_document_page(
+    librarian_client: Client, queue, librarian, django_capture_on_commit_callbacks
+) -> None:
+    document = queue["aero"].document
+    url = reverse("admin:documents_document_regenerate_summary", args=[document.pk])
+
+    assert librarian_client.get(url).status_code == 405
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = librarian_client.post(url, follow=True)
+
+    assert response.redirect_chain == [(reverse("admin:documents_document_change", args=[document.pk]), 302)]
+    assert "1 summary(ies) will be regenerated shortly." in response.content.decode()
+    assert len(callbacks) == 1
