@@ -113,6 +113,10 @@ class CachedGeneration(models.Model):
     prompt_version = models.CharField(max_length=16, blank=True)
     text = models.TextField(blank=True)
     data = models.JSONField(null=True, blank=True)
+    #: The document whose text was sent: purging it removes what was made of it.
+    document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

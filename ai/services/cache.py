@@ -97,11 +97,11 @@ def cached_generate(
         logger.warning("Invalid %s output from %s: %s", request.capability, result.provider, exc)
         _mark_invalid(request, result, str(exc), document)
         result = validate(_run_local(request, local, document, user))
-    _keep(request, result, content_hash)
+    _keep(request, result, content_hash, document)
     return result
 
 
-def _keep(request: GenerationRequest, result: GenerationResult, content_hash: str) -> None:
+def _keep(request: GenerationRequest, result: GenerationResult, content_hash: str, document: Any) -> None:
     try:
         with transaction.atomic():
             CachedGeneration.objects.update_or_create(
@@ -111,6 +111,7 @@ def _keep(request: GenerationRequest, result: GenerationResult, content_hash: st
                 model=result.model,
                 prompt_version=request.prompt_version,
                 defaults={"text": result.text, "data": result.data},
+                create_defaults={"text": result.text, "data": result.data, "document": document},
             )
     except IntegrityError:  # a concurrent run kept the same result first
         pass

@@ -197,3 +197,13 @@ def test_detail_page_shows_the_summary_escaped(lib: Library, librarian, client: 
     assert "Summary" in content and "extractive/all-MiniLM-L6-v2" in content
     assert summary.text.split(".")[0] in content
     assert "<img src=x" not in content and "&lt;img src=x" in content
+
+
+def test_purging_a_document_removes_what_was_made_of_its_text(lib: Library, librarian) -> None:
+    document = ingest(librarian, lib.library, "Swept wing tests", WING)
+    assert CachedGeneration.objects.filter(document=document).count() == 2  # summary and suggestions
+
+    services.document_purge(document=document, actor=librarian)
+
+    assert not CachedGeneration.objects.exists()
+    assert not Summary.objects.exists()
