@@ -1,5 +1,7 @@
 """Errors of the AI capabilities; ``reason`` is safe to show to users."""
 
+from django.core.exceptions import ValidationError
+
 
 class AIError(Exception):
     def __init__(self, reason: str) -> None:
@@ -18,5 +20,6 @@ class NothingToProcess(AIError):
     """The document has no text (yet)."""
 
 
-class SuggestionAlreadyDecided(AIError):
-    """A librarian (or the collection's auto-apply) decided it already."""
+class SuggestionAlreadyDecided(AIError, ValidationError):
+    """A librarian (or the collection's auto-apply) decided it already.
+    A ``ValidationError`` too, so forms and the API report it as bad input."""

@@ -33,7 +33,7 @@ from ai.services.text import UNTRUSTED_RULES, bound_text, content_hash, estimate
 from documents import selectors
 from documents.models import AIPolicy, AuditAction, Collection, Document, DocumentVersion, Tag
 from documents.pipeline import notify_documents_changed
-from documents.services import audit_record, documents_move, documents_tag
+from documents.services import RequestMeta, audit_record, documents_move, documents_tag
 
 logger = logging.getLogger(__name__)
 
@@ -312,34 +312,35 @@ def suggestions_for_review(user: Any):
     )
 
 
-def _locked_pending(suggestion: Suggestion) -> Suggestion:
+def _locked_pending(suggestion: Suggestion, user: Any) -> Suggestion:
     locked = (
         Suggestion.objects.select_for_update(of=("self",))
         .select_related("document", "tag", "collection")
         .get(pk=suggestion.pk)
     )
+    if not selectors.documents_editable_by(user).filter(pk=locked.document_id).exists():
+        raise PermissionDenied("You may not edit this document.")
     if locked.status != SuggestionStatus.PENDING:
         raise SuggestionAlreadyDecided(f"This suggestion was already {locked.get_status_display().lower()}.")
     return locked
 
 
 @transaction.atomic
-def suggestion_accept(suggestion: Suggestion, user: Any) -> Suggestion:
+def suggestion_accept(suggestion: Suggestion, user: Any, meta: RequestMeta | None = None) -> Suggestion:
     """Apply the suggestion through the curation services (permissions and
-    audit as for any edit) and record who accepted it."""
-    suggestion = _locked_pending(suggestion)
+    audit as for any edit) and record who accepted it. Raises
+    ``PermissionDenied`` or ``SuggestionAlreadyDecided`` (a ``ValidationError``)."""
+    suggestion = _locked_pending(suggestion, user)
     if suggestion.kind == SuggestionKind.TAG:
         documents_tag(user=user, documents=[suggestion.document], add=[suggestion.tag])
     else:
-        documents_move(user=user, documents=[suggestion.document], collection=suggestion.collection)
+        documents_move(user=user, documents=[suggestion.document], collection=suggestion.collection, meta=meta)
     return _decide(suggestion, SuggestionStatus.ACCEPTED, user)
 
 
 @transaction.atomic
-def suggestion_reject(suggestion: Suggestion, user: Any) -> Suggestion:
-    suggestion = _locked_pending(suggestion)
-    if not selectors.documents_editable_by(user).filter(pk=suggestion.document_id).exists():
-        raise PermissionDenied("You may not edit this document.")
+def suggestion_reject(suggestion: Suggestion, user: Any, meta: RequestMeta | None = None) -> Suggestion:
+    suggestion = _locked_pending(suggestion, user)
     return _decide(suggestion, SuggestionStatus.REJECTED, user)
 
 

@@ -5,7 +5,7 @@ accept / reject services."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from ai.errors import SuggestionAlreadyDecided
 from ai.models import AIRun, Suggestion, SuggestionKind, SuggestionStatus
@@ -145,14 +145,17 @@ def test_accept_applies_the_tag_through_curation_and_records_who(tagged, lib: Li
     document = ingest(librarian, lib.library, "Wing stall tests", WING_3)
     aero = pending(document)["aerodynamics"]
 
-    accepted = suggestion_accept(aero, librarian)
+    accepted = suggestion_accept(user=librarian, suggestion=aero)
 
     assert accepted.status == SuggestionStatus.ACCEPTED and accepted.decided_by == librarian
     assert list(document.tags.values_list("name", flat=True)) == ["aerodynamics"]
     event = AuditEvent.objects.filter(object_id=str(document.pk), actor=librarian, action=AuditAction.EDIT).get()
     assert event.details["tags_added"] == ["aerodynamics"]
-    with pytest.raises(SuggestionAlreadyDecided):
+    with pytest.raises(SuggestionAlreadyDecided) as decided:
         suggestion_accept(aero, librarian)
+    assert (
+        isinstance(decided.value, ValidationError) and decided.value.reason == "This suggestion was already accepted."
+    )
 
 
 def test_only_editors_decide(tagged, lib: Library, librarian, reader, outsider) -> None:
