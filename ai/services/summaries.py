@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from documents.pipeline import SLOW_QUEUE
 from documents.services import audit_record
 
 logger = logging.getLogger(__name__)
+_WORD = re.compile(r"\w+")
 
 CAPABILITY = "summary"
 PROMPT_VERSION = "1"
@@ -57,16 +59,22 @@ SYSTEM = (
 )
 
 
-def local_model_id(backend: EmbeddingBackend | None = None) -> str:
+def local_model_id(backend: EmbeddingBackend | None = None, *, lexical: bool = False) -> str:
+    if lexical:
+        return "extractive/lexical"
     backend = backend or embedding_backend()
     return f"extractive/{backend.model.name}"
 
 
-def extractive_summary(text: str, *, sentences: int | None = None, backend: EmbeddingBackend | None = None) -> str:
+def extractive_summary(
+    text: str, *, sentences: int | None = None, backend: EmbeddingBackend | None = None, lexical: bool = False
+) -> str:
     """The ``sentences`` most central sentences of ``text``, in document order.
 
-    Centrality is the similarity of a sentence's embedding to the mean of all
-    of them; a sentence nearly identical to one already chosen is passed over.
+    Centrality is the similarity of a sentence's vector to the mean of all
+    of them; a sentence nearly identical to one already chosen is passed
+    over. Vectors come from the embedding model, or — ``lexical``, for text
+    that may not reach an external embedding provider — from word counts.
     """
     import numpy as np
 
@@ -78,19 +86,37 @@ def extractive_summary(text: str, *, sentences: int | None = None, backend: Embe
         return " ".join(words[:60]) + (" …" if len(words) > 60 else "")
     if len(candidates) <= wanted:
         return " ".join(candidates)
-    backend = backend or embedding_backend()
-    vectors = np.asarray(backend.embed_documents(candidates), dtype=np.float32)
+    if lexical:
+        vectors = _word_vectors(candidates)
+    else:
+        backend = backend or embedding_backend()
+        vectors = np.asarray(backend.embed_documents(candidates), dtype=np.float32)
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     centrality = vectors @ centroid
     chosen: list[int] = []
-    for index in np.argsort(-centrality):
+    for index in np.argsort(-centrality, kind="stable"):
         if len(chosen) == wanted:
             break
         if chosen and float(np.max(vectors[chosen] @ vectors[index])) > 0.92:
             continue
         chosen.append(int(index))
     return " ".join(candidates[i] for i in sorted(chosen))
+
+
+def _word_vectors(sentences: list[str]):
+    """Unit-length vectors of log word counts (words of three letters or more)."""
+    import numpy as np
+
+    tokenised = [[w for w in _WORD.findall(s.casefold()) if len(w) >= 3] for s in sentences]
+    vocabulary = {word: i for i, word in enumerate(sorted({w for words in tokenised for w in words}))}
+    vectors = np.zeros((len(sentences), max(1, len(vocabulary))), dtype=np.float32)
+    for row, words in enumerate(tokenised):
+        for word in words:
+            vectors[row, vocabulary[word]] += 1.0
+    vectors = np.log1p(vectors)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.clip(norms, 1e-12, None)
 
 
 def validate_summary(result: GenerationResult) -> GenerationResult:
@@ -156,17 +182,20 @@ def version_summarise(*, version: DocumentVersion, user: Any = None, force: bool
     request, truncated = build_request(text)
     digest = content_hash(request.system, request.prompt, request.schema)
     backend = embedding_backend()
+    # A local-only collection's sentences may not go to an external embedding provider.
+    lexical = document.collection.ai_policy == AIPolicy.LOCAL_ONLY and backend.model.provider != "local"
     bounded = bound_text(text, settings.AI_INPUT_MAX_TOKENS).text
+    model = local_model_id(backend, lexical=lexical)
 
     def local() -> GenerationResult:
-        summary = extractive_summary(bounded, backend=backend)
-        return GenerationResult(data={"summary": summary}, provider="local", model=local_model_id(backend))
+        summary = extractive_summary(bounded, backend=backend, lexical=lexical)
+        return GenerationResult(data={"summary": summary}, provider="local", model=model)
 
     result = cached_generate(
         request,
         content_hash=digest,
         local=local,
-        local_model=local_model_id(backend),
+        local_model=model,
         validate=validate_summary,
         document=document,
         user=user,

@@ -52,6 +52,17 @@ def test_extractive_summary_prefers_central_sentences_over_an_aside() -> None:
     assert "wing" in summary
 
 
+def test_lexical_summary_for_text_that_must_stay_on_the_server() -> None:
+    # used for local-only collections when the embedding provider is external
+    text = " ".join([*WING[:3], OFF_TOPIC, *WING[3:]])
+
+    summary = extractive_summary(text, sentences=3, lexical=True)
+
+    chosen = sentences_of(summary)
+    assert len(chosen) == 3 and all(sentence in normalise(text) for sentence in chosen)
+    assert OFF_TOPIC not in summary
+
+
 def test_text_without_sentences_gives_its_opening_words() -> None:
     text = "Invoice 4411\nTotal 250 EUR\nDue 2026-01-31"
 
