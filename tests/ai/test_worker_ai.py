@@ -54,3 +54,19 @@ def test_uploaded_pdf_gets_a_summary_and_suggestions_from_the_worker(
     suggestion = Suggestion.objects.get(document=document, tag=aero)
     assert suggestion.status == SuggestionStatus.PENDING and suggestion.confidence >= 0.3
     assert AIRun.objects.filter(document=document, capability__in=["summary", "suggestions"]).count() == 2
+
+
+def test_regenerating_a_summary_runs_on_the_worker(
+    lib: Library, librarian, celery_worker_process: WorkerProcess
+) -> None:
+    from ai.services.summaries import summary_regenerate
+
+    document = processed(upload(librarian, lib.library, render_pdf("Slats", WING), filename="slats.pdf"))
+    runs = AIRun.objects.filter(document=document, capability="summary")
+    assert runs.count() == 1
+
+    summary_regenerate(document, librarian)
+
+    wait_for(lambda: runs.count() == 2, timeout=60, interval=0.5)
+    assert runs.latest("created_at").user == librarian
+    assert Summary.objects.filter(version=document.current_version).count() == 1
