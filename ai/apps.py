@@ -6,4 +6,8 @@ class AiConfig(AppConfig):
     verbose_name = "AI"
 
     def ready(self) -> None:
-        from ai import checks  # noqa: F401 - registers the system checks
+        # Registers the summary and suggestion pipeline steps.
+        from ai import (
+            checks,  # noqa: F401 - registers the system checks
+            steps,  # noqa: F401
+        )

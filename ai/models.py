@@ -45,6 +45,8 @@ class Summary(models.Model):
     prompt_version = models.CharField(max_length=16, blank=True)
     #: Hash of the text summarised: same text, provider, model and prompt → reuse.
     content_hash = models.CharField(max_length=64, db_index=True)
+    #: The document was longer than the input budget: only its beginning was summarised.
+    truncated = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -97,3 +99,33 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.tag or self.collection} for {self.document_id}"
+
+
+class CachedGeneration(models.Model):
+    """A generative result kept by (capability, content hash, provider, model,
+    prompt version): the same input is never sent to the same model twice."""
+
+    capability = models.CharField(max_length=32)
+    #: sha256 of everything the model was given (instructions, text, choices).
+    content_hash = models.CharField(max_length=64)
+    provider = models.CharField(max_length=32)
+    model = models.CharField(max_length=128, blank=True)
+    prompt_version = models.CharField(max_length=16, blank=True)
+    text = models.TextField(blank=True)
+    data = models.JSONField(null=True, blank=True)
+    #: The document whose text was sent: purging it removes what was made of it.
+    document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["capability", "content_hash", "provider", "model", "prompt_version"],
+                name="unique_cached_generation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.capability} {self.content_hash[:12]} by {self.provider}"

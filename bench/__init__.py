@@ -11,4 +11,10 @@ run)`` under ``__main__``. Helpers that are not benchmarks (``corpus``,
 ``endtoend``, ``stack``, ``results``) are not listed.
 """
 
-BENCHMARKS: tuple[str, ...] = ("bench.ingest", "bench.search_quality", "bench.search_speed", "bench.embedding")
+BENCHMARKS: tuple[str, ...] = (
+    "bench.ingest",
+    "bench.search_quality",
+    "bench.search_speed",
+    "bench.embedding",
+    "bench.ai_local",
+)

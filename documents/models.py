@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.postgres.indexes import GinIndex
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -33,6 +33,17 @@ class Collection(models.Model):
         Group, blank=True, related_name="editable_collections", help_text="Members may also upload and edit."
     )
     ai_policy = models.CharField(max_length=20, choices=AIPolicy.choices, default=AIPolicy.EXTERNAL_ALLOWED)
+    ai_auto_apply = models.BooleanField(
+        "apply AI tag suggestions automatically",
+        default=False,
+        help_text="Tags suggested with at least the confidence below are applied without review.",
+    )
+    ai_auto_apply_threshold = models.FloatField(
+        "auto-apply confidence",
+        default=0.9,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Between 0 and 1.",
+    )
     trash_retention_days = models.PositiveIntegerField(
         default=30, help_text="Days a trashed document is kept before it is purged for good."
     )
@@ -42,6 +53,10 @@ class Collection(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="collection_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(ai_auto_apply_threshold__gte=0.0, ai_auto_apply_threshold__lte=1.0),
+                name="collection_auto_apply_threshold_range",
+            ),
         ]
 
     def __str__(self) -> str:

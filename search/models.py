@@ -104,7 +104,7 @@ class EmbeddingSpace(models.Model):
 
 class DocumentSearchIndex(models.Model):
     """The weighted full-text vector of a document: title A; tags, collection,
-    description and metadata B; body C — in the document's language."""
+    description, metadata and summary B; body C — in the document's language."""
 
     document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="search_index")
     config = models.CharField(max_length=32, default="simple")

@@ -6,14 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ai.errors import AIDisabled
 from documents.models import AIPolicy
 
+__all__ = ["AIDisabled", "ensure_allowed", "policy_for"]
+
 _STRICTNESS = [AIPolicy.EXTERNAL_ALLOWED, AIPolicy.LOCAL_ONLY, AIPolicy.DISABLED]
-
-
-class AIDisabled(Exception):
-    """AI processing is disabled for the document's collection. Capabilities
-    turn this into "skipped"; nothing was sent anywhere."""
 
 
 def policy_for(documents: Iterable[Any]) -> AIPolicy:

@@ -439,6 +439,15 @@ AI_PRICES = {
     "gemini-embedding-001": {"input": "0.15", "output": "0"},
     **env.json("AI_PRICES", default={}),
 }
+# Summaries, suggestions and answers (see the README). Tokens are estimated
+# at four characters each; longer documents are cut at the budget, with a note.
+AI_INPUT_MAX_TOKENS = env.int("AI_INPUT_MAX_TOKENS", default=12_000)
+AI_SUMMARY_SENTENCES = env.int("AI_SUMMARY_SENTENCES", default=4)
+AI_SUGGESTION_MIN_CONFIDENCE = env.float("AI_SUGGESTION_MIN_CONFIDENCE", default=0.3)
+AI_SUGGESTION_NEIGHBOURS = env.int("AI_SUGGESTION_NEIGHBOURS", default=10)
+AI_QUESTION_MAX_CHARS = env.int("AI_QUESTION_MAX_CHARS", default=1_000)
+AI_ANSWER_PASSAGES = env.int("AI_ANSWER_PASSAGES", default=8)
+AI_ANSWER_MAX_CONTEXT_TOKENS = env.int("AI_ANSWER_MAX_CONTEXT_TOKENS", default=6_000)
 # Hybrid search: weights of the keyword and semantic lists in reciprocal rank
 # fusion (see search.services.query.fused_score and bench/RESULTS.md).
 SEARCH_HYBRID_KEYWORD_WEIGHT = env.float("SEARCH_HYBRID_KEYWORD_WEIGHT", default=0.4)

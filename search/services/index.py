@@ -76,7 +76,7 @@ SELECT d.id, cfg.name,
        setweight(to_tsvector(cfg.name::regconfig, coalesce(d.title, '')), 'A')
     || setweight(to_tsvector(cfg.name::regconfig,
            coalesce(c.name, '') || ' ' || coalesce(tags.names, '') || ' ' || coalesce(d.description, '')
-           || ' ' || coalesce(meta.text, '')), 'B')
+           || ' ' || coalesce(meta.text, '') || ' ' || coalesce(summary.text, '')), 'B')
     || setweight(to_tsvector(cfg.name::regconfig, left(coalesce(body.text, ''), %(max_body)s)), 'C'),
        now()
 FROM documents_document d
@@ -94,6 +94,9 @@ LEFT JOIN LATERAL (
     SELECT string_agg(value, ' ') AS text
     FROM jsonb_each_text(CASE WHEN jsonb_typeof(d.metadata) = 'object' THEN d.metadata ELSE '{}'::jsonb END)
 ) meta ON true
+LEFT JOIN LATERAL (
+    SELECT s.text FROM ai_summary s WHERE s.version_id = d.current_version_id ORDER BY s.created_at DESC LIMIT 1
+) summary ON true
 LEFT JOIN LATERAL (
     SELECT string_agg(p.text, ' ' ORDER BY p.number) AS text
     FROM documents_documentpage p WHERE p.version_id = d.current_version_id
