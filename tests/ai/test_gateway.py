@@ -301,6 +301,9 @@ def test_provider_down_or_key_revoked_falls_back_and_ingestion_and_search_are_un
     provider_http: respx.Router, settings: Any, lib: Library, librarian: Any, reader: Any
 ) -> None:
     settings.AI_PROVIDERS = {**settings.AI_PROVIDERS, "summary": CHAIN, "suggestions": CHAIN, "answer": CHAIN}
+    # Ingestion's summary and suggestion steps fail too; keep the breaker
+    # (tested above) out of the way so every call here is retried in full.
+    settings.AI_BREAKER_FAILURES = 1000
     anthropic = provider_http.post(ANTHROPIC.url).mock(side_effect=httpcore2.ConnectError("connection refused"))
     openai = provider_http.post(OPENAI.url).respond(
         401, json=r.openai_error(401, "Incorrect API key provided: revoked.")
