@@ -52,9 +52,11 @@ def upload_page(request: HttpRequest) -> HttpResponse:
     context = {"collections": collections, "tags": Tag.objects.all(), "outcomes": [], "errors": []}
     if request.method == "GET":
         return render(request, "pages/upload.html", context)
+    form = PageUploadForm(request.POST, request.FILES)  # parses the body, and so enforces the size cap
     if getattr(request, "upload_too_large", False):
         return _refuse(request, context, services.too_large_message(), 413)
-    form = PageUploadForm(request.POST, request.FILES)
+    if form.is_valid() and not form.cleaned_data["files"]:
+        form.add_error("files", "Choose at least one file.")
     if not form.is_valid():
         message = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
         return _refuse(request, context, message or "Choose a collection and at least one file.", 400)
