@@ -27,8 +27,6 @@
   }
 
   function showStatus(row, result) {
-    var bar = row.querySelector(".transfer");
-    if (bar) bar.remove();
     var status = element("div", "processing", "Uploaded — waiting for processing…");
     status.setAttribute("hx-get", result.status_url);
     status.setAttribute("hx-trigger", "load");
