@@ -5,6 +5,7 @@ it, sign out — and a user without rights finds no trace of it."""
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -16,7 +17,27 @@ from tests.library import CORPUS, Library
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 PDF = CORPUS / "crazyones-pdfa.pdf"
+LOCKED = CORPUS / "libreoffice-writer-password.pdf"
 PASSWORD = "correct horse battery staple"
+
+
+def drop_files(page, selector: str, paths: list) -> None:
+    """Drop files on an element as a person dragging them from their desktop would."""
+    files = [{"name": p.name, "data": base64.b64encode(p.read_bytes()).decode()} for p in paths]
+    page.evaluate(
+        """([selector, files]) => {
+            const transfer = new DataTransfer();
+            for (const file of files) {
+                const bytes = Uint8Array.from(atob(file.data), c => c.charCodeAt(0));
+                transfer.items.add(new File([bytes], file.name, {type: "application/pdf"}));
+            }
+            const zone = document.querySelector(selector);
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+            }
+        }""",
+        [selector, files],
+    )
 
 
 def sign_in(page, base_url: str, username: str) -> None:
@@ -47,20 +68,22 @@ def test_upload_find_read_download_ask_and_sign_out(
     assert page.get_by_role("heading", name=re.compile("Welcome")).is_visible()
     screenshot(page, "signed-in")
 
-    # upload a real PDF: the transfer bar fills, then processing runs to ready
+    # drop two PDFs on the upload page: each gets its own transfer bar, then
+    # its processing runs live to ready — or to failed, with the reason
     page.get_by_role("link", name="Upload", exact=True).click()
     page.get_by_label("Collection").select_option(label="Library")
-    page.get_by_label("Files").set_input_files(str(PDF))
-    page.get_by_role("button", name="Upload", exact=True).click()
-    bar = page.get_by_label(f"Upload of {PDF.name}")
-    page.wait_for_function("el => el.value === 100", arg=bar.element_handle(), timeout=30_000)
-    assert page.locator(".percent").inner_text() == "100%"
-    page.locator(".processing").first.wait_for(timeout=30_000)
+    drop_files(page, "#dropzone", [PDF, LOCKED])
+    for path in (PDF, LOCKED):
+        bar = page.get_by_label(f"Upload of {path.name}")
+        page.wait_for_function("el => el.value === 100", arg=bar.element_handle(), timeout=30_000)
+    page.locator(".processing").nth(1).wait_for(timeout=30_000)
     screenshot(page, "uploading")
     page.locator('[data-status="ready"]').wait_for(timeout=240_000)
-    document = Document.objects.get()
+    page.locator('[data-status="needs_password"]').wait_for(timeout=60_000)
+    document = Document.objects.get(current_version__original_filename=PDF.name)
     assert document.status == "ready" and document.collection == lib.library
     assert page.get_by_role("link", name=f"open {document.title}").is_visible()
+    assert "password-protected PDF" in page.locator(".upload", has_text=LOCKED.name).inner_text()
     screenshot(page, "processed")
 
     # find it by a phrase from its text
@@ -100,6 +123,13 @@ def test_upload_find_read_download_ask_and_sign_out(
     page.wait_for_url(re.compile(rf"/documents/{document.uuid}/"))
     assert page.get_by_role("heading", name=document.title, level=1).is_visible()
     screenshot(page, "cited-document")
+
+    # the layout fits a phone's width
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/search/?q=misfits+rebels+troublemakers")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "search-on-a-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # sign out
     page.get_by_role("button", name="Sign out").click()
