@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -46,6 +47,10 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator:
             yield browser
         finally:
             browser.close()
+            # While Playwright's loop runs, Django keeps this thread's database
+            # connections in a context of their own: close them in it, or the
+            # test database cannot be dropped at the end of the run.
+            connections.close_all()
 
 
 class Screenshots:
