@@ -100,3 +100,14 @@ def test_an_expired_session_signs_the_user_out(client: Client, reader) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_expired_form_gets_a_friendly_page(reader) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reader)
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 403
+    assert b"Please try again" in response.content and b"Nothing was changed" in response.content
+    assert SESSION_KEY in client.session

@@ -460,3 +460,24 @@ def test_unknown_pages_and_server_errors_are_friendly(client: Client, reader, rf
 
     assert missing.status_code == 404 and b"Go to the home page" in missing.content
     assert crashed.status_code == 500 and b"Something went wrong" in crashed.content
+
+
+def test_sub_collections_nest_in_the_tree_and_count_in_facets(client: Client, reader, librarian, lib, catalog) -> None:
+    from tests.factories import CollectionFactory
+    from tests.pages.conftest import ingest
+
+    reports = CollectionFactory(
+        name="Wind tunnel reports", parent=lib.library, viewers=[lib.readers], editors=[lib.librarians]
+    )
+    ingest(librarian, reports, "Flap tests", ["Flaps on a swept wing lowered the stall speed."], filename="flaps.pdf")
+    client.force_login(reader)
+
+    browse = client.get(reverse("browse")).content.decode()
+    search = client.get(reverse("search"), {"q": "swept wing", "mode": "keyword"}).content.decode()
+    library_only = client.get(reverse("browse"), {"collection": lib.library.pk}).content.decode()
+
+    tree = browse[browse.index('aria-label="Collections"') :]
+    assert tree.index(">Library</a>") < tree.index(">Wind tunnel reports</a>")
+    assert re.search(r">Library</a> <span class=\"count\">2</span>\s*<ul>", tree)
+    assert ">Wind tunnel reports</a> <span" in search and "In:" in search
+    assert "3 documents" in library_only  # a collection includes its sub-collections
