@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.http import QueryDict
 
 from documents.forms import MultipleFileField
 from documents.models import ProcessingStatus, Tag
@@ -19,6 +18,15 @@ BROWSE_SORT_CHOICES = [("relevance", "Newest first"), ("date", "Document date"),
 PAGE_SIZE = 20
 
 
+class AnyValuesField(forms.TypedMultipleChoiceField):
+    """Several values (ids, MIME types) with no list to check them against:
+    ``search()`` applies the permissions, so a collection or tag the user may
+    not see simply matches nothing."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=500, label="Search")
     mode = forms.ChoiceField(
@@ -26,12 +34,12 @@ class SearchForm(forms.Form):
         choices=[("hybrid", "Best of both"), ("keyword", "Exact words"), ("semantic", "Meaning")],
         label="Match",
     )
-    collection = forms.TypedMultipleChoiceField(required=False, coerce=int, label="Collection")
-    tag = forms.TypedMultipleChoiceField(required=False, coerce=int, label="Tags")
+    collection = AnyValuesField(required=False, coerce=int, label="Collection")
+    tag = AnyValuesField(required=False, coerce=int, label="Tags")
     tags_mode = forms.ChoiceField(
         required=False, choices=[("all", "all of them"), ("any", "any of them")], label="Documents with"
     )
-    type = forms.MultipleChoiceField(required=False, label="File type")
+    type = AnyValuesField(required=False, label="File type")
     lang = forms.CharField(required=False, max_length=16, label="Language")
     date_from = forms.DateField(required=False, label="Dated from", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="Dated to", widget=forms.DateInput(attrs={"type": "date"}))
@@ -39,13 +47,6 @@ class SearchForm(forms.Form):
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort by")
     view = forms.ChoiceField(required=False, choices=[("grid", "Grid"), ("list", "List")], label="Show as")
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
-
-    def __init__(self, data: QueryDict, **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
-        # Ids and types are free-form here: search() applies the permissions,
-        # so an id the user may not see simply matches nothing.
-        for name in ("collection", "tag", "type"):
-            self.fields[name].valid_value = lambda value: True  # type: ignore[method-assign]
 
 
 @dataclass
