@@ -119,7 +119,7 @@ def run() -> str:
         [
             results.section_preamble(started),
             "",
-            f"{DOCUMENTS} generated PDFs (3 pages of text each, 2 tags each), processed in-process; the reader "
+            f"{DOCUMENTS} generated PDFs (360 words of text and 2 tags each), processed in-process; the reader "
             f"sees {len(visible)} of them (one collection of two). Each page: {WARMUP} warm-up requests, then "
             f"{REQUESTS} timed requests through Django's test client (full middleware, session and templates; "
             "no network, no static files).",
