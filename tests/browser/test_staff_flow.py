@@ -86,6 +86,13 @@ def test_upload_find_read_download_ask_and_sign_out(
     assert "password-protected PDF" in page.locator(".upload", has_text=LOCKED.name).inner_text()
     screenshot(page, "processed")
 
+    # browse: it is in the grid with its thumbnail
+    page.get_by_role("link", name="Browse", exact=True).click()
+    card = page.locator(".card", has_text=document.title)
+    thumbnail = card.get_by_alt_text(f"First page of {document.title}")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+    screenshot(page, "browse")
+
     # find it by a phrase from its text
     page.get_by_label("Search the catalog").fill("misfits rebels troublemakers")
     page.get_by_label("Search the catalog").press("Enter")

@@ -481,3 +481,14 @@ def test_sub_collections_nest_in_the_tree_and_count_in_facets(client: Client, re
     assert re.search(r">Library</a> <span class=\"count\">2</span>\s*<ul>", tree)
     assert ">Wind tunnel reports</a> <span" in search and "In:" in search
     assert "3 documents" in library_only  # a collection includes its sub-collections
+
+
+def test_browse_by_processing_state(client: Client, librarian, lib: Library, catalog) -> None:
+    upload(librarian, lib.library, pdf_bytes(), filename="waiting.pdf", title="Still waiting")
+    client.force_login(librarian)
+
+    html = client.get(reverse("browse"), {"status": "queued"}).content.decode()
+
+    assert "1 document" in html and "Still waiting" in html
+    assert "Remote work policy" not in html
+    assert '<option value="queued" selected>' in html
