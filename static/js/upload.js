@@ -85,7 +85,13 @@
         body = null;
       }
       if (!body) {
-        showError(row, "the server answered " + xhr.status + ". Please try again.");
+        if (xhr.responseURL && xhr.responseURL.indexOf("/accounts/login/") !== -1) {
+          showError(row, "you have been signed out. Sign in again, then upload the file again.");
+        } else if (xhr.status === 403) {
+          showError(row, "this page has expired. Reload it and upload the file again.");
+        } else {
+          showError(row, "the server answered " + xhr.status + ". Please try again.");
+        }
         return;
       }
       var result = body.results && body.results[0];
