@@ -17,4 +17,5 @@ BENCHMARKS: tuple[str, ...] = (
     "bench.search_speed",
     "bench.embedding",
     "bench.ai_local",
+    "bench.pages",
 )

@@ -2,11 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from catalog_site import views
+from documents import urls as document_urls
+from pages import urls as page_urls
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include(page_urls.urlpatterns)),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("status.json", views.status_report, name="status-report"),
-    path("documents/", include("documents.urls")),
+    # The document page lives with the other staff pages (it shows search
+    # and AI results); files and previews stay with the documents app.
+    path("documents/", include((page_urls.document_urlpatterns + document_urls.urlpatterns, "documents"))),
     path("admin/", admin.site.urls),
 ]

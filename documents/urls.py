@@ -5,7 +5,6 @@ from documents import views
 app_name = "documents"
 
 urlpatterns = [
-    path("<uuid:uuid>/", views.document_detail, name="detail"),
     path("<uuid:uuid>/download/", views.version_download, name="download"),
     path("<uuid:uuid>/versions/<int:number>/download/", views.version_download, name="version-download"),
     path("<uuid:uuid>/preview/<str:kind>/", views.version_preview, name="preview"),

@@ -1,4 +1,5 @@
-"""Pages and file responses of the documents app.
+"""File responses of the documents app: downloads and previews (the
+document page itself is one of the staff pages, in ``pages``).
 
 Every view starts from the access selectors; a document the user may not
 see is a 404, exactly like one that does not exist.
@@ -44,25 +45,6 @@ def _version_or_404(request: HttpRequest, uuid: str, number: int | None) -> Docu
         return selectors.version_get(request.user, uuid, number)
     except (Document.DoesNotExist, DocumentVersion.DoesNotExist) as exc:
         raise Http404("No such document") from exc
-
-
-@login_required
-@require_GET
-def document_detail(request: HttpRequest, uuid: str) -> HttpResponse:
-    try:
-        document = selectors.document_get(request.user, uuid)
-    except Document.DoesNotExist as exc:
-        raise Http404("No such document") from exc
-    version = document.current_version
-    context = {
-        "document": document,
-        "version": version,
-        "versions": document.versions.order_by("-number"),
-        "steps": version.steps.all() if version else [],
-        "pages": version.previews.filter(kind=PreviewKind.PAGE).order_by("page") if version else [],
-        "can_edit": selectors.documents_editable_by(request.user).filter(pk=document.pk).exists(),
-    }
-    return render(request, "documents/detail.html", context)
 
 
 @login_required

@@ -1,0 +1,2 @@
+"""The staff pages: thin views over the selectors, ``search()`` and the
+document services."""
