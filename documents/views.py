@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from catalog_site import metrics
 from documents import selectors, services
 from documents.filenames import content_disposition
 from documents.models import AuditAction, Document, DocumentVersion, PreviewKind, VersionPreview
@@ -34,6 +35,7 @@ class StorageUnavailable(Exception):
 
 
 def _storage_unavailable_response(request: HttpRequest) -> HttpResponse:
+    metrics.storage_error("read")
     response = render(request, "documents/storage_unavailable.html", status=503)
     response["Retry-After"] = "30"
     return response

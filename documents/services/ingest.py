@@ -26,6 +26,7 @@ from django.core.files import File
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
+from catalog_site import metrics
 from documents import selectors
 from documents.errors import UploadRejected, UploadTooLarge
 from documents.filenames import sanitize_filename, title_from_filename
@@ -108,7 +109,11 @@ def _store_version(
         document_uuid=str(document.uuid), number=number, sha256=received.sha256, mime_type=received.mime_type
     )
     with received.path.open("rb") as handle:
-        name = storage().save(key, File(handle, name=key))
+        try:
+            name = storage().save(key, File(handle, name=key))
+        except Exception:
+            metrics.storage_error("write")
+            raise
     stored.append(name)
     version = DocumentVersion(
         document=document,
