@@ -44,6 +44,13 @@ CSRF_TRUSTED_ORIGINS = env.list(
     "DJANGO_CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS if h and not h.startswith(".")]
 )
 
+if "*" in ALLOWED_HOSTS:
+    _problems.append("DJANGO_ALLOWED_HOSTS contains '*'; name the hosts")
+if not (os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")):
+    _problems.append("REDIS_URL (or CELERY_BROKER_URL) is not set")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    _problems.append("METRICS_TOKEN is too short; use 24+ random characters (or leave it empty for private scrapes)")
+
 if _problems:
     raise ImproperlyConfigured("Refusing to start with unsafe production settings: " + "; ".join(_problems))
 
