@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 from catalog_site import metrics
@@ -45,8 +46,12 @@ class RequestIdMiddleware:
     def process_view(self, request: HttpRequest, view_func: Callable, view_args: Any, view_kwargs: Any) -> None:
         # Runs after the authentication middleware: the user is known now.
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            structlog.contextvars.bind_contextvars(user_id=user.pk)
+        try:
+            if user is not None and user.is_authenticated:
+                structlog.contextvars.bind_contextvars(user_id=user.pk)
+        except DatabaseError:
+            # The database is down: the view answers for that (healthz: 503 JSON).
+            pass
 
 
 class MetricsMiddleware:

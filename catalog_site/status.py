@@ -35,6 +35,8 @@ def database_alive() -> bool:
             return cursor.fetchone() == (1,)
     except DatabaseError:
         logger.warning("Liveness: database unreachable", exc_info=True)
+        # Drop the broken connection now so the next probe reconnects.
+        connection.close()
         return False
 
 

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from catalog_site import views
 
+handler500 = "catalog_site.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

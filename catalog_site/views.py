@@ -3,14 +3,19 @@ and the Prometheus scrape endpoint."""
 
 import hmac
 import ipaddress
+import logging
+import sys
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import server_error as django_server_error
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -18,6 +23,27 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from catalog_site import metrics, status
 from catalog_site.metrics_collectors import CatalogCollector
 from documents.services import client_ip
+
+logger = logging.getLogger(__name__)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage is a friendly 503 with ``Retry-After``
+    (rendered without the request context, which would ask the database for
+    the user); anything else is the usual 500 page."""
+    exception = sys.exc_info()[1]
+    if not isinstance(exception, OperationalError | InterfaceError):
+        return django_server_error(request)
+    logger.error("Database unavailable: %s", exception.__class__.__name__)
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        response: HttpResponse = JsonResponse(
+            {"detail": "The service is temporarily unavailable. Please try again in a minute."}, status=503
+        )
+    else:
+        response = HttpResponseServerError(render_to_string("unavailable.html"))
+        response.status_code = 503
+    response["Retry-After"] = "30"
+    return response
 
 
 @require_GET

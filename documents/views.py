@@ -117,8 +117,15 @@ def _file_response(request: HttpRequest, name: str, mime_type: str, disposition:
     store = storage()
     if is_remote(store):
         try:
+            # One HEAD first: an unreachable store or a lost object is a 503
+            # with a message here, not a broken redirect in the browser.
+            if not store.exists(name):
+                logger.error("Stored file %s is missing", name)
+                raise StorageUnavailable
             url = presigned_download_url(name, filename_header=disposition, mime_type=mime_type)
-        except Exception as exc:  # signing needs credentials and may reach the network
+        except StorageUnavailable:
+            raise
+        except Exception as exc:  # the HEAD and the signing reach the network
             logger.warning("Could not presign %s: %s", name, exc.__class__.__name__)
             raise StorageUnavailable from exc
         response = HttpResponseRedirect(url)

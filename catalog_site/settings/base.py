@@ -220,6 +220,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as _BotoConfig
+
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -233,7 +235,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             # botocore presigns with SigV2 in older regions unless told otherwise,
-            # and S3 buckets created since June 2020 refuse SigV2.
+            # and S3 buckets created since June 2020 refuse SigV2 (also set in
+            # client_config below, which takes precedence).
             "signature_version": "s3v4",
             "object_parameters": (
                 {"ServerSideEncryption": env.str("AWS_S3_SERVER_SIDE_ENCRYPTION")}
@@ -241,6 +244,15 @@ if AWS_STORAGE_BUCKET_NAME:
                 else {}
             ),
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # An unreachable store must fail a request within seconds, not
+            # after botocore's default 60 s timeouts and five attempts.
+            "client_config": _BotoConfig(
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3.0),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=30.0),
+                retries={"max_attempts": env.int("AWS_S3_MAX_ATTEMPTS", default=2), "mode": "standard"},
+                signature_version="s3v4",
+                s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or "auto"},
+            ),
         },
     }
 else:

@@ -28,7 +28,7 @@ from django.template.defaultfilters import filesizeformat
 
 from catalog_site import metrics
 from documents import selectors
-from documents.errors import UploadRejected, UploadTooLarge
+from documents.errors import StorageUnreachable, UploadRejected, UploadTooLarge
 from documents.filenames import sanitize_filename, title_from_filename
 from documents.models import AuditAction, Collection, Document, DocumentVersion, ProcessingStatus, Tag
 from documents.services.audit import RequestMeta, audit_record
@@ -111,9 +111,12 @@ def _store_version(
     with received.path.open("rb") as handle:
         try:
             name = storage().save(key, File(handle, name=key))
-        except Exception:
+        except Exception as exc:  # storage backends raise many kinds of errors
             metrics.storage_error("write")
-            raise
+            logger.warning("Storage refused %s: %s", key, exc.__class__.__name__)
+            raise StorageUnreachable(
+                "the file store cannot be reached right now; nothing was saved — please try again in a minute"
+            ) from exc
     stored.append(name)
     version = DocumentVersion(
         document=document,
