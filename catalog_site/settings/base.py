@@ -207,6 +207,18 @@ CATALOG_PERIODIC_TASKS = [
         "expires_seconds": 3600,
     },
 ]
+# Exports are normally scheduled outside beat (Render's cron job runs
+# ``catalog_export --scheduled``); BACKUP_BEAT=1 schedules them here instead,
+# for installs without a cron.
+if env.bool("BACKUP_BEAT", default=False):
+    CATALOG_PERIODIC_TASKS.append(
+        {
+            "name": "Scheduled export",
+            "task": "catalog_site.scheduled_export",
+            "every_seconds": 86400,
+            "expires_seconds": 3600,
+        }
+    )
 # How old the last heartbeat may be before the worker counts as missing.
 HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)
 

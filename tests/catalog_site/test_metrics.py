@@ -115,6 +115,7 @@ def test_backlog_and_queue_lengths_are_read_at_scrape_time(
         == value(before, "catalog_celery_queue_length", queue="pipeline-fast") + 1
     )
     assert value(after, "catalog_scrape_queues_ok") == 1
+    assert value(after, "catalog_scrape_embeddings_ok") == 1
 
 
 def test_ai_calls_tokens_cost_and_errors_per_provider_come_from_the_ledger(client: Client) -> None:
