@@ -18,4 +18,5 @@ BENCHMARKS: tuple[str, ...] = (
     "bench.embedding",
     "bench.ai_local",
     "bench.pages",
+    "bench.operations",
 )

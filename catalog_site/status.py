@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Q as models_q
 from django.utils import timezone
 
 from catalog_site.models import WorkerHeartbeat
@@ -34,6 +35,8 @@ def database_alive() -> bool:
             return cursor.fetchone() == (1,)
     except DatabaseError:
         logger.warning("Liveness: database unreachable", exc_info=True)
+        # Drop the broken connection now so the next probe reconnects.
+        connection.close()
         return False
 
 
@@ -107,21 +110,125 @@ def check_storage() -> Check:
 
 
 def check_ai_providers() -> Check:
+    """Configured chains, refused base URLs, open circuits, and today's use
+    against each provider's daily budget (``AI_DAILY_BUDGETS``), from the
+    AIRun ledger."""
+    from django.db.models import Count, Sum
+
     from ai.checks import unsafe_base_urls
+    from ai.models import AIRun, Outcome
     from ai.services import breaker
 
     providers = getattr(settings, "AI_PROVIDERS", {})
     configured = {capability: [p["backend"] for p in chain] for capability, chain in providers.items()}
+    day_start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = {
+        row["provider"]: row
+        for row in AIRun.objects.filter(created_at__gte=day_start)
+        .values("provider")
+        .annotate(
+            calls=Count("id"),
+            errors=Count("id", filter=models_q(outcome=Outcome.ERROR)),
+            tokens_in=Sum("tokens_in"),
+            tokens_out=Sum("tokens_out"),
+            cost=Sum("cost"),
+        )
+    }
+    budgets = getattr(settings, "AI_DAILY_BUDGETS", {}) or {}
+    usage: dict[str, dict[str, Any]] = {}
+    exhausted = []
+    for name in sorted({b for chain in configured.values() for b in chain} | set(today)):
+        row = today.get(name, {})
+        tokens = (row.get("tokens_in") or 0) + (row.get("tokens_out") or 0)
+        cost = float(row.get("cost") or 0)
+        budget = budgets.get(name) or {}
+        entry: dict[str, Any] = {"calls_today": row.get("calls", 0), "errors_today": row.get("errors", 0)}
+        entry.update({"tokens_today": tokens, "cost_today": round(cost, 4)})
+        if budget.get("tokens"):
+            entry["tokens_left"] = max(0, int(budget["tokens"]) - tokens)
+            if entry["tokens_left"] == 0:
+                exhausted.append(name)
+        if budget.get("cost"):
+            entry["cost_left"] = round(max(0.0, float(budget["cost"]) - cost), 4)
+            if entry["cost_left"] == 0:
+                exhausted.append(name)
+        usage[name] = entry
     refused = unsafe_base_urls()
     external = sorted({name for chain in configured.values() for name in chain if name != "local"})
     open_circuits = [name for name in external if breaker.open_until(name) is not None]
-    if refused:
-        detail = "; ".join(refused)
-    elif open_circuits:
-        detail = f"configured; skipped after repeated failures: {', '.join(open_circuits)}"
+    detail = "; ".join(refused) if refused else ("configured" if configured else "none configured")
+    if open_circuits:
+        detail += f"; skipped after repeated failures: {', '.join(open_circuits)}"
+    if exhausted:
+        detail += f"; daily budget used up: {', '.join(sorted(set(exhausted)))}"
+    return {
+        "ok": not refused,
+        "detail": detail,
+        "chains": configured,
+        "open_circuits": open_circuits,
+        "usage": usage,
+    }
+
+
+def check_queues() -> Check:
+    from catalog_site.metrics_collectors import queue_lengths
+
+    try:
+        lengths = queue_lengths()
+    except Exception as exc:  # redis raises its own errors and OSError
+        return {"ok": False, "detail": f"unreachable: {exc.__class__.__name__}", "queues": {}}
+    waiting = sum(lengths.values())
+    limit = settings.STATUS_QUEUE_WARN_LENGTH
+    ok = all(length <= limit for length in lengths.values())
+    detail = f"{waiting} waiting" + ("" if ok else f" (a queue is over {limit})")
+    return {"ok": ok, "detail": detail, "queues": lengths}
+
+
+def check_backup() -> Check:
+    from catalog_site.models import BackupRecord
+
+    last = BackupRecord.objects.filter(ok=True).order_by("-finished_at").first()
+    failed = BackupRecord.objects.filter(ok=False, finished_at__isnull=False).order_by("-finished_at").first()
+    if last is None:
+        return {"ok": False, "detail": "no export has completed yet"}
+    age_hours = (timezone.now() - last.finished_at).total_seconds() / 3600
+    ok = age_hours <= settings.BACKUP_MAX_AGE_HOURS
+    detail = f"last export {age_hours:.1f} h ago ({last.documents} documents, {last.size} bytes)"
+    if failed is not None and failed.finished_at > last.finished_at:
+        ok = False
+        detail += f"; the latest attempt failed: {failed.error[:200]}"
+    return {"ok": ok, "detail": detail, "location": last.location, "finished_at": last.finished_at.isoformat()}
+
+
+def check_integrity() -> Check:
+    from catalog_site.models import IntegrityReport
+
+    report = IntegrityReport.objects.order_by("-created_at").first()
+    if report is None:
+        return {"ok": False, "detail": "no integrity check has run yet"}
+    counts = {kind: len(getattr(report, kind)) for kind in ("missing", "mismatched", "orphaned")}
+    if report.error:
+        detail = f"check failed: {report.error[:200]}"
+    elif report.ok:
+        detail = f"{report.checked} files verified"
     else:
-        detail = "configured" if configured else "none configured"
-    return {"ok": not refused, "detail": detail, "chains": configured, "open_circuits": open_circuits}
+        detail = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+    return {"ok": report.ok, "detail": detail, "checked_at": report.created_at.isoformat(), **counts}
+
+
+def check_periodic_jobs() -> Check:
+    from catalog_site.models import PeriodicJobRun
+
+    jobs = {
+        run.job: {
+            "started_at": run.started_at.isoformat(),
+            "finished": run.finished_at is not None,
+            "runs": run.runs,
+            "skipped": run.skipped,
+        }
+        for run in PeriodicJobRun.objects.filter(runs__gt=0)
+    }
+    return {"ok": True, "detail": f"{len(jobs)} jobs have run", "jobs": jobs}
 
 
 CHECKS: dict[str, Callable[[], Check]] = {
@@ -132,7 +239,14 @@ CHECKS: dict[str, Callable[[], Check]] = {
     "beat": check_beat,
     "storage": check_storage,
     "ai_providers": check_ai_providers,
+    "queues": check_queues,
+    "backup": check_backup,
+    "integrity": check_integrity,
+    "periodic_jobs": check_periodic_jobs,
 }
+
+# Checks that read the database, skipped when it is down.
+_NEEDS_DATABASE = {"migrations", "worker", "beat", "ai_providers", "backup", "integrity", "periodic_jobs"}
 
 
 def full_report() -> dict[str, Any]:
@@ -140,7 +254,7 @@ def full_report() -> dict[str, Any]:
     database_up = True
     for name, check in CHECKS.items():
         started = time.monotonic()
-        if not database_up and name in {"migrations", "beat"}:
+        if not database_up and name in _NEEDS_DATABASE:
             result: Check = {"ok": False, "detail": "skipped: database unreachable"}
         else:
             try:

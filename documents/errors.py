@@ -32,6 +32,12 @@ class FileTypeMismatch(UploadRejected):
     status_code = 415
 
 
+class StorageUnreachable(UploadRejected):
+    """The file store did not take the bytes; nothing was kept."""
+
+    status_code = 503
+
+
 class ProcessingError(DocumentError):
     """A permanent failure of one document: retrying will not help."""
 

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from catalog_site import metrics
 from documents import selectors, services
 from documents.filenames import content_disposition
 from documents.models import AuditAction, Document, DocumentVersion, PreviewKind, VersionPreview
@@ -35,6 +36,7 @@ class StorageUnavailable(Exception):
 
 
 def _storage_unavailable_response(request: HttpRequest) -> HttpResponse:
+    metrics.storage_error("read")
     response = render(request, "documents/storage_unavailable.html", status=503)
     response["Retry-After"] = "30"
     return response
@@ -97,8 +99,15 @@ def _file_response(request: HttpRequest, name: str, mime_type: str, disposition:
     store = storage()
     if is_remote(store):
         try:
+            # One HEAD first: an unreachable store or a lost object is a 503
+            # with a message here, not a broken redirect in the browser.
+            if not store.exists(name):
+                logger.error("Stored file %s is missing", name)
+                raise StorageUnavailable
             url = presigned_download_url(name, filename_header=disposition, mime_type=mime_type)
-        except Exception as exc:  # signing needs credentials and may reach the network
+        except StorageUnavailable:
+            raise
+        except Exception as exc:  # the HEAD and the signing reach the network
             logger.warning("Could not presign %s: %s", name, exc.__class__.__name__)
             raise StorageUnavailable from exc
         response = HttpResponseRedirect(url)

@@ -47,10 +47,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "catalog_site.middleware.MetricsMiddleware",
     "catalog_site.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "catalog_site.throttle.LoginThrottleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -188,7 +191,37 @@ CATALOG_PERIODIC_TASKS = [
         "every_seconds": 3600,
         "expires_seconds": 3000,
     },
+    {
+        "name": "Integrity check",
+        "task": "catalog_site.integrity_check",
+        "every_seconds": 86400,
+        "expires_seconds": 3600,
+    },
+    {
+        "name": "Delete orphaned files",
+        "task": "catalog_site.delete_orphans",
+        "every_seconds": 86400,
+        "expires_seconds": 3600,
+    },
+    {
+        "name": "Prune audit events",
+        "task": "catalog_site.prune_audit_events",
+        "every_seconds": 86400,
+        "expires_seconds": 3600,
+    },
 ]
+# Exports are normally scheduled outside beat (Render's cron job runs
+# ``catalog_export --scheduled``); BACKUP_BEAT=1 schedules them here instead,
+# for installs without a cron.
+if env.bool("BACKUP_BEAT", default=False):
+    CATALOG_PERIODIC_TASKS.append(
+        {
+            "name": "Scheduled export",
+            "task": "catalog_site.scheduled_export",
+            "every_seconds": 86400,
+            "expires_seconds": 3600,
+        }
+    )
 # How old the last heartbeat may be before the worker counts as missing.
 HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)
 
@@ -202,6 +235,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as _BotoConfig
+
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -215,7 +250,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             # botocore presigns with SigV2 in older regions unless told otherwise,
-            # and S3 buckets created since June 2020 refuse SigV2.
+            # and S3 buckets created since June 2020 refuse SigV2 (also set in
+            # client_config below, which takes precedence).
             "signature_version": "s3v4",
             "object_parameters": (
                 {"ServerSideEncryption": env.str("AWS_S3_SERVER_SIDE_ENCRYPTION")}
@@ -223,6 +259,15 @@ if AWS_STORAGE_BUCKET_NAME:
                 else {}
             ),
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # An unreachable store must fail a request within seconds, not
+            # after botocore's default 60 s timeouts and five attempts.
+            "client_config": _BotoConfig(
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3.0),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=30.0),
+                retries={"max_attempts": env.int("AWS_S3_MAX_ATTEMPTS", default=2), "mode": "standard"},
+                signature_version="s3v4",
+                s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or "auto"},
+            ),
         },
     }
 else:
@@ -477,3 +522,72 @@ AI_MODEL_CACHE_DIR = Path(env.str("AI_MODEL_CACHE_DIR", default=str(VAR_DIR / "m
 
 # Proxies in front of the app that append to X-Forwarded-For (1 on Render).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# --- Operations: metrics, logs, backups, tidy jobs, hardening -------------------
+
+# /metrics: with a token, scrapers send "Authorization: Bearer <token>";
+# without one, only private addresses may scrape.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Where every process adds its counts (see catalog_site.metrics).
+METRICS_REDIS_URL = env.str("METRICS_REDIS_URL", default=REDIS_CACHE_URL)
+METRICS_KEY_PREFIX = env.str("METRICS_KEY_PREFIX", default=CACHES["default"]["KEY_PREFIX"] + ":metrics")
+METRICS_FLUSH_SECONDS = env.float("METRICS_FLUSH_SECONDS", default=10.0)
+# A queue longer than this shows as a problem on the status page.
+STATUS_QUEUE_WARN_LENGTH = env.int("STATUS_QUEUE_WARN_LENGTH", default=1000)
+
+# Error reporting, only when a DSN is set (sentry-sdk is imported lazily).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from catalog_site.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=env.str("DJANGO_ENV", default="local")),
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+
+# Backups: catalog_export writes here (a directory or s3://bucket/prefix) and
+# keeps the newest BACKUP_KEEP archives; older than BACKUP_MAX_AGE_HOURS is
+# a problem on the status page.
+BACKUP_TARGET = env.str("BACKUP_TARGET", default=str(VAR_DIR / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+BACKUP_MAX_AGE_HOURS = env.int("BACKUP_MAX_AGE_HOURS", default=26)
+
+# Tidy jobs. A blob no row refers to is deleted only once it is this old (an
+# upload in flight has its blob before its row commits); so are stale
+# temporary upload files.
+ORPHAN_GRACE_HOURS = env.int("ORPHAN_GRACE_HOURS", default=24)
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# A periodic job sent twice within this fraction of its interval (two beats
+# overlapping during a deploy) runs once.
+PERIODIC_SLOT_FRACTION = 0.9
+
+# Sign-in throttling (see catalog_site.throttle).
+LOGIN_THROTTLE_ATTEMPTS = env.int("LOGIN_THROTTLE_ATTEMPTS", default=5)
+LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=900)
+LOGIN_THROTTLE_PATHS = ["/admin/login/", "/accounts/login/"]
+
+# Content Security Policy (django-csp). Inline styles are allowed because the
+# admin's widgets set some; scripts only from our own origin. Previews on S3
+# are images served by redirect, so the object store's origin is allowed too.
+_CSP_IMG = ["'self'", "data:"]
+if AWS_STORAGE_BUCKET_NAME:
+    _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+    _CSP_IMG.append(_endpoint.rstrip("/") if _endpoint else "https://*.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": [],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": _CSP_IMG,
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

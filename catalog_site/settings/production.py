@@ -44,6 +44,13 @@ CSRF_TRUSTED_ORIGINS = env.list(
     "DJANGO_CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS if h and not h.startswith(".")]
 )
 
+if "*" in ALLOWED_HOSTS:
+    _problems.append("DJANGO_ALLOWED_HOSTS contains '*'; name the hosts")
+if not (os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")):
+    _problems.append("REDIS_URL (or CELERY_BROKER_URL) is not set")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    _problems.append("METRICS_TOKEN is too short; use 24+ random characters (or leave it empty for private scrapes)")
+
 if _problems:
     raise ImproperlyConfigured("Refusing to start with unsafe production settings: " + "; ".join(_problems))
 
@@ -52,8 +59,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if os.environ.get
 # Render terminates TLS at its proxy and forwards the original scheme.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# The platform's health checker talks plain HTTP inside the private network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The platform's health checker and a Prometheus inside the private network
+# talk plain HTTP (/metrics still needs its token or a private address).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

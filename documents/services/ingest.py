@@ -26,8 +26,9 @@ from django.core.files import File
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
+from catalog_site import metrics
 from documents import selectors
-from documents.errors import UploadRejected, UploadTooLarge
+from documents.errors import StorageUnreachable, UploadRejected, UploadTooLarge
 from documents.filenames import sanitize_filename, title_from_filename
 from documents.models import AuditAction, Collection, Document, DocumentVersion, ProcessingStatus, Tag
 from documents.services.audit import RequestMeta, audit_record
@@ -108,7 +109,14 @@ def _store_version(
         document_uuid=str(document.uuid), number=number, sha256=received.sha256, mime_type=received.mime_type
     )
     with received.path.open("rb") as handle:
-        name = storage().save(key, File(handle, name=key))
+        try:
+            name = storage().save(key, File(handle, name=key))
+        except Exception as exc:  # storage backends raise many kinds of errors
+            metrics.storage_error("write")
+            logger.warning("Storage refused %s: %s", key, exc.__class__.__name__)
+            raise StorageUnreachable(
+                "the file store cannot be reached right now; nothing was saved — please try again in a minute"
+            ) from exc
     stored.append(name)
     version = DocumentVersion(
         document=document,

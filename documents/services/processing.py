@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+import structlog
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog_site import metrics
 from documents.dispatch import enqueue_step
 from documents.errors import ProcessingError, StepTimeout, TransientError
 from documents.models import Document, DocumentVersion, ProcessingStatus, ProcessingStep, StepState
@@ -87,6 +89,7 @@ def step_execute(*, version_id: int, step_name: str, final_attempt: bool = True)
         step = _begin(version_id, step_name, spec.max_attempts)
         if step is None:
             return
+        structlog.contextvars.bind_contextvars(version_id=version_id, document_id=step.version.document_id)
         context = StepContext(step=step)
         try:
             with step_deadline(settings.PROCESSING_STEP_TIME_LIMIT):
@@ -105,6 +108,7 @@ def step_execute(*, version_id: int, step_name: str, final_attempt: bool = True)
                 _fail(step, f"gave up after repeated temporary errors: {exc.reason}")
                 return
             ProcessingStep.objects.filter(pk=step.pk).update(state=StepState.PENDING, error=f"will retry: {exc.reason}")
+            metrics.step_finished(step=step.name, outcome="retry", started_at=step.started_at)
             raise
         except Exception as exc:
             # A parser choking on one file must fail that document only.
@@ -181,6 +185,8 @@ def _begin(version_id: int, step_name: str, max_attempts: int) -> ProcessingStep
 
 def _end(step: ProcessingStep, state: StepState, note: str = "") -> None:
     ProcessingStep.objects.filter(pk=step.pk).update(state=state, finished_at=timezone.now(), error=note)
+    metrics.step_finished(step=step.name, outcome=str(state), started_at=step.started_at)
+    logger.info("Step %s of version %s: %s", step.name, step.version_id, state)
 
 
 def _fail(step: ProcessingStep, reason: str, version_state: str = ProcessingStatus.FAILED) -> None:
@@ -191,6 +197,7 @@ def _fail(step: ProcessingStep, reason: str, version_state: str = ProcessingStat
 
 def _fail_locked(step: ProcessingStep, reason: str, version_state: str) -> None:
     ProcessingStep.objects.filter(pk=step.pk).update(state=StepState.FAILED, finished_at=timezone.now(), error=reason)
+    metrics.step_finished(step=step.name, outcome=str(StepState.FAILED), started_at=step.started_at)
     DocumentVersion.objects.filter(pk=step.version_id).update(
         status=version_state, error=reason, processed_at=timezone.now()
     )

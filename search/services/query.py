@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from catalog_site import metrics
 from documents.querysets import collection_ids_for
 from documents.selectors import documents_visible_to
 from search.models import EmbeddingSpace
@@ -198,6 +199,7 @@ def fused_score(keyword_rank: int | None, semantic_rank: int | None) -> float:
     return score
 
 
+@metrics.observe_search
 def search(
     *,
     user: Any,

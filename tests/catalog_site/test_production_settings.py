@@ -63,6 +63,9 @@ def test_render_is_detected_as_production_and_its_hostname_allowed() -> None:
         ({"DJANGO_SECRET_KEY": "short-but-not-default"}, "too short"),
         ({"DATABASE_URL": ""}, "DATABASE_URL is not set"),
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS is empty"),
+        ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS contains '*'"),
+        ({"REDIS_URL": ""}, "REDIS_URL (or CELERY_BROKER_URL) is not set"),
+        ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN is too short"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(overrides: dict[str, str], message: str) -> None:
@@ -71,3 +74,44 @@ def test_production_refuses_to_start_with_unsafe_settings(overrides: dict[str, s
     assert result.returncode != 0
     assert "Refusing to start with unsafe production settings" in result.stderr
     assert message in result.stderr
+
+
+def test_production_security_settings() -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_PROXY_SSL_HEADER, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.X_FRAME_OPTIONS, s.SECURE_REFERRER_POLICY, "
+        "'csp.middleware.CSPMiddleware' in s.MIDDLEWARE)"
+    )
+
+    result = manage("shell", "--no-imports", "-c", code, env=production_env())
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "('HTTP_X_FORWARDED_PROTO',",
+        "'https')",
+        "True",
+        "31536000",
+        "True",
+        "True",
+        "DENY",
+        "same-origin",
+        "True",
+    ]
+
+
+def test_sentry_is_set_up_only_when_a_dsn_is_given() -> None:
+    code = "import sys, django.conf; django.conf.settings.INSTALLED_APPS; print('sentry_sdk' in sys.modules)"
+
+    without = manage("shell", "--no-imports", "-c", code, env=production_env())
+    with_dsn = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code + "; import sentry_sdk; print(sentry_sdk.get_client().is_active())",
+        env=production_env(SENTRY_DSN="https://public@sentry.example.org/1"),
+    )
+
+    assert without.returncode == 0 and with_dsn.returncode == 0, without.stderr + with_dsn.stderr
+    assert without.stdout.split() == ["False"]
+    assert with_dsn.stdout.split() == ["True", "True"]

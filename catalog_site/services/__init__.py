@@ -1,0 +1,1 @@
+"""Operations: integrity checks, tidy jobs, catalog export and import."""
