@@ -13,7 +13,9 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -37,8 +39,10 @@ def _translate(exc: Exception) -> Exception:
         return exceptions.ValidationError(detail=as_serializer_error(exc))
     if isinstance(exc, UploadRejected):
         return Rejected(exc.reason, exc.status_code)
-    if isinstance(exc, ObjectDoesNotExist):
+    if isinstance(exc, ObjectDoesNotExist | Http404):
         return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
     return exc
 
 
@@ -70,7 +74,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             error_body(500, "server_error", "Something went wrong on our side; it has been logged."),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
-    assert isinstance(exc, exceptions.APIException)  # noqa: S101 - DRF handles nothing else
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
