@@ -61,3 +61,13 @@ def secret_doc(lib: Library, board_member) -> Document:
             language="en",
         )
     )
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Rate-limit counters live in the real cache; start each test at zero."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match="*api-limit:*"):
+        client.delete(key)
