@@ -24,9 +24,7 @@ def _require_pending_and_editable(user: Any, suggestion: Suggestion) -> None:
 
 @transaction.atomic
 def suggestion_accept(*, user: Any, suggestion: Suggestion, meta: RequestMeta | None = None) -> Suggestion:
-    suggestion = (
-        Suggestion.objects.select_for_update().select_related("document", "tag", "collection").get(pk=suggestion.pk)
-    )
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     _require_pending_and_editable(user, suggestion)
     if suggestion.kind == SuggestionKind.TAG:
         documents_tag(user=user, documents=[suggestion.document], add=[suggestion.tag])

@@ -56,7 +56,12 @@ def collection_create(
     viewer_groups: Iterable[Group] | None = None,
     editor_groups: Iterable[Group] | None = None,
 ) -> Collection:
+    """A new collection. Under a parent it starts with the parent's viewers and
+    editors (unless a superuser names others); only superusers create
+    top-level collections, whose access they then set."""
     _require_perm(user, "documents.add_collection", "You may not create collections.")
+    if parent is None and not user.is_superuser:
+        raise ValidationError({"parent": "choose the collection to create it in"})
     if parent is not None and not selectors.can_edit_collection(user, parent):
         raise PermissionDenied("You may not add collections under that collection.")
     collection = Collection(
@@ -69,6 +74,9 @@ def collection_create(
     )
     collection.full_clean()
     collection.save()
+    if parent is not None:
+        collection.viewer_groups.set(parent.viewer_groups.all())
+        collection.editor_groups.set(parent.editor_groups.all())
     _set_groups(user, collection, viewer_groups, editor_groups)
     return collection
 

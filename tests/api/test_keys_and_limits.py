@@ -1,5 +1,5 @@
 """API keys, authentication, scopes, errors, throttling and CORS
-(rows K1–K4, Z2, Z3 of the checklist)."""
+(rows K1-K4, Z2, Z3 of the checklist)."""
 
 from __future__ import annotations
 
