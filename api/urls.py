@@ -1,9 +1,10 @@
 """``/api/v1/``: the REST API, its OpenAPI schema and its documentation pages."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api.views import documents, other, search, taxonomy
+from api.views.base import not_found
 
 app_name = "api"
 
@@ -37,4 +38,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Anything else under /api/v1/ is a JSON 404 in the one error shape, not an HTML page.
+    re_path(r"^.*$", not_found, name="not-found"),
 ]

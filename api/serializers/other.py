@@ -34,18 +34,27 @@ class HitSerializer(serializers.Serializer):
     explain = ExplainSerializer(required=False)
 
 
-class FacetValueSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False)
-    name = serializers.CharField(required=False)
-    value = serializers.CharField(required=False)
+class NamedFacetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class TypeFacetSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class YearFacetSerializer(serializers.Serializer):
+    value = serializers.IntegerField()
     count = serializers.IntegerField()
 
 
 class FacetsSerializer(serializers.Serializer):
-    collections = FacetValueSerializer(many=True)
-    tags = FacetValueSerializer(many=True)
-    types = FacetValueSerializer(many=True)
-    years = FacetValueSerializer(many=True)
+    collections = NamedFacetSerializer(many=True)
+    tags = NamedFacetSerializer(many=True)
+    types = TypeFacetSerializer(many=True)
+    years = YearFacetSerializer(many=True)
 
 
 class SearchResponseSerializer(serializers.Serializer):

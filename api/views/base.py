@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -71,3 +73,10 @@ def filters_from(data: dict[str, Any]) -> SearchFilters:
         uploaders=data.get("uploader", []),
         statuses=data.get("status", []),
     )
+
+
+@csrf_exempt  # nothing is changed; an unknown path is a 404 whatever the method
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    from api.errors import error_body
+
+    return JsonResponse(error_body(404, "not_found", "No such API endpoint."), status=404)

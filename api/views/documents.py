@@ -36,7 +36,8 @@ from documents.views import StorageUnavailable, _file_response
 from search.services.filters import apply_filters
 
 FILE_RESPONSES = {
-    (200, "application/octet-stream"): OpenApiTypes.BINARY,
+    # The file as it was uploaded, with its own media type.
+    (200, "*/*"): OpenApiTypes.BINARY,
     302: OpenApiResponse(description="Redirect to a short-lived presigned URL (S3 storage)."),
     304: OpenApiResponse(description="Not modified (If-None-Match)."),
     503: OpenApiResponse(description="Storage unavailable; try again later."),
@@ -65,6 +66,8 @@ def _too_large(request: Request) -> None:
 
 
 class DocumentListView(CatalogAPIView):
+    pagination_class = CreatedCursorPagination
+
     @extend_schema(parameters=[DocumentListQuerySerializer], responses=DocumentSerializer(many=True))
     def get(self, request: Request) -> Response:
         query = DocumentListQuerySerializer(data=request.query_params)
@@ -75,7 +78,7 @@ class DocumentListView(CatalogAPIView):
         else:
             documents = documents_visible_to(request.user)
         documents = with_related(apply_filters(documents, filters_from(params)), include_text="include" in params)
-        paginator = CreatedCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(documents, request, view=self)
         data = DocumentSerializer(page, many=True, include_text="include" in params).data
         return paginator.get_paginated_response(data)

@@ -42,6 +42,8 @@ def _suggestion(user: Any, pk: int) -> Suggestion:
 
 
 class SuggestionListView(CatalogAPIView):
+    pagination_class = CreatedCursorPagination
+
     @extend_schema(parameters=[SuggestionQuerySerializer], responses=SuggestionSerializer(many=True))
     def get(self, request: Request) -> Response:
         query = SuggestionQuerySerializer(data=request.query_params)
@@ -49,7 +51,7 @@ class SuggestionListView(CatalogAPIView):
         suggestions = _suggestions_visible_to(request.user).filter(status=query.validated_data["status"])
         if "document" in query.validated_data:
             suggestions = suggestions.filter(document__uuid=query.validated_data["document"])
-        paginator = CreatedCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(suggestions, request, view=self)
         return paginator.get_paginated_response(SuggestionSerializer(page, many=True).data)
 
@@ -69,6 +71,8 @@ class SuggestionRejectView(CatalogAPIView):
 
 
 class AuditEventListView(CatalogAPIView):
+    pagination_class = CreatedCursorPagination
+
     permission_classes = [IsAuditor]
 
     @extend_schema(parameters=[AuditQuerySerializer], responses=AuditEventSerializer(many=True))
@@ -80,7 +84,7 @@ class AuditEventListView(CatalogAPIView):
             events = events.filter(document_uuid=query.validated_data["document"])
         if "action" in query.validated_data:
             events = events.filter(action=query.validated_data["action"])
-        paginator = CreatedCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(AuditEventSerializer(page, many=True).data)
 

@@ -82,7 +82,8 @@ class SearchResults:
 
 
 def _filtered_sql(user: Any, filters: SearchFilters) -> tuple[str, tuple]:
-    queryset = apply_filters(documents_visible_to(user), filters).values("id")
+    # No ORDER BY: with DISTINCT (tags "any") it would add a column to the subquery.
+    queryset = apply_filters(documents_visible_to(user), filters).order_by().values("id")
     sql, params = queryset.query.sql_with_params()
     return sql, tuple(params)
 

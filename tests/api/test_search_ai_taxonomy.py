@@ -171,3 +171,16 @@ def test_tags_are_read_by_all_and_written_with_permissions(reader, librarian) ->
     assert duplicate.status_code == 400 and "name" in duplicate.json()["error"]["fields"]
     assert [t["name"] for t in listed] == ["Budget 2025"]
     assert deleted.status_code == 204 and not Tag.objects.exists()
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_search_with_any_of_several_tags_in_every_mode(public_doc, librarian, mode: str) -> None:
+    wings, other = TagFactory(name="wings"), TagFactory(name="other")
+    public_doc.tags.add(wings)
+
+    response = key_client(librarian).get(
+        "/api/v1/search/", {"q": "slats", "mode": mode, "tag": [wings.pk, other.pk], "tags_mode": "any"}
+    )
+
+    assert response.status_code == 200
+    assert [h["document"]["title"] for h in response.json()["hits"]] == ["Wing slats"]
