@@ -31,21 +31,22 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     Failed attempts are counted per client address (read behind the trusted
     proxies, so a forged X-Forwarded-For changes nothing); past
-    ``API_AUTH_FAILURES_PER_MINUTE`` the address gets 429 until the minute ends.
+    ``API_AUTH_FAILURES_PER_MINUTE`` its failures get 429 until the minute
+    ends. A valid key still works: with 256 random bits a key cannot be
+    guessed, and an integration sharing an address with a noisy client
+    must not be locked out.
     """
 
     def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
         raw = raw_key(request)
         if raw is None:
             return None
-        address = client_ip(request) or "unknown"
-        limit = settings.API_AUTH_FAILURES_PER_MINUTE
-        wait = limits.exceeded(f"auth-fail:{address}", limit)
-        if wait is not None:
-            raise Throttled(wait=wait, detail="Too many failed API key attempts.")
         key = api_key_authenticate(raw)
         if key is None:
-            limits.hit(f"auth-fail:{address}", limit)
+            address = client_ip(request) or "unknown"
+            wait = limits.hit(f"auth-fail:{address}", settings.API_AUTH_FAILURES_PER_MINUTE)
+            if wait is not None:
+                raise Throttled(wait=wait, detail="Too many failed API key attempts.")
             raise AuthenticationFailed("Invalid, expired or revoked API key.")
         api_key_touch(key)
         return key.user, key

@@ -11,4 +11,4 @@ run)`` under ``__main__``. Helpers that are not benchmarks (``corpus``,
 ``endtoend``, ``stack``, ``results``) are not listed.
 """
 
-BENCHMARKS: tuple[str, ...] = ("bench.ingest", "bench.search_quality", "bench.search_speed")
+BENCHMARKS: tuple[str, ...] = ("bench.ingest", "bench.search_quality", "bench.search_speed", "bench.api_list")

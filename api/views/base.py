@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from documents.models import Document, PreviewKind, VersionPreview
+from documents.models import Document, PreviewKind, Tag, VersionPreview
 from documents.selectors import documents_visible_to
 from documents.services import RequestMeta
 from search.services.filters import SearchFilters
@@ -44,10 +44,18 @@ class FileContentNegotiation(BaseContentNegotiation):
 
 
 def with_related(documents: QuerySet[Document], *, include_text: bool = False) -> QuerySet[Document]:
-    """Everything the document serializer reads, in a fixed number of queries."""
-    thumbnails = VersionPreview.objects.filter(kind=PreviewKind.THUMB_SMALL, page=1)
-    documents = documents.select_related("collection", "current_version", "duplicate_of").prefetch_related(
-        "tags", Prefetch("current_version__previews", queryset=thumbnails, to_attr="thumbnails")
+    """Everything the document serializer reads, in three queries (four with
+    the text): the rows with their collection, current version and
+    duplicate's id; the tags; which versions have a thumbnail. (An EXISTS
+    per row was planned as a scan of every preview.)"""
+    thumbnails = VersionPreview.objects.filter(kind=PreviewKind.THUMB_SMALL, page=1).only("id", "version_id")
+    documents = (
+        documents.select_related("collection", "current_version")
+        .annotate(duplicate_uuid=F("duplicate_of__uuid"))
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch("current_version__previews", queryset=thumbnails, to_attr="thumbnails"),
+        )
     )
     if include_text:
         documents = documents.prefetch_related("current_version__pages")

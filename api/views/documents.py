@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from api.errors import Rejected
 from api.pagination import CreatedCursorPagination
+from api.selectors import document_list_data, document_rows
 from api.serializers.documents import (
     DocumentCreateSerializer,
     DocumentListQuerySerializer,
@@ -77,10 +78,10 @@ class DocumentListView(CatalogAPIView):
             documents = documents_editable_by(request.user, include_trashed=True).trashed()
         else:
             documents = documents_visible_to(request.user)
-        documents = with_related(apply_filters(documents, filters_from(params)), include_text="include" in params)
+        rows = document_rows(apply_filters(documents, filters_from(params)))
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(documents, request, view=self)
-        data = DocumentSerializer(page, many=True, include_text="include" in params).data
+        page = paginator.paginate_queryset(rows, request, view=self)
+        data = document_list_data(page, include_text="include" in params)
         return paginator.get_paginated_response(data)
 
     @extend_schema(request={"multipart/form-data": DocumentCreateSerializer}, responses={201: UploadResponseSerializer})

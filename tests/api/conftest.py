@@ -64,9 +64,17 @@ def secret_doc(lib: Library, board_member) -> Document:
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
-    """Rate-limit counters live in the real cache; start each test at zero."""
+def fresh_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate-limit counters live in the real cache; start each test at zero,
+    in the middle of a window (a test must not straddle a minute boundary)."""
+    import time
+
     from django.core.cache import cache
+
+    from api import limits
+
+    middle = (int(time.time() // limits.WINDOW_SECONDS) + 0.5) * limits.WINDOW_SECONDS
+    monkeypatch.setattr(limits, "_now", lambda: middle)
 
     client = cache._cache.get_client(write=True)
     for key in client.scan_iter(match="*api-limit:*"):

@@ -228,3 +228,37 @@ def test_processing_status_lists_the_steps(lib: Library, librarian) -> None:
     assert body["version"] == 1
     states = {step["name"]: step["state"] for step in body["steps"]}
     assert states["extract"] == "done" and states["previews"] == "pending"
+
+
+def test_the_fast_document_representation_matches_the_declared_fields(public_doc, lib: Library, librarian) -> None:
+    from rest_framework import serializers
+
+    from api.serializers.documents import DocumentSerializer
+    from api.views.base import with_related
+
+    same_bytes = pdf_bytes(title="Wing slats", text="Leading-edge slats delay the stall of a swept wing.")
+    duplicate = upload(librarian, lib.library, same_bytes, filename="again.pdf")
+    duplicate.tags.add(TagFactory(name="b"), TagFactory(name="a"))
+    for document in with_related(Document.objects.all(), include_text=True):
+        serializer = DocumentSerializer(include_text=True)
+
+        fast = serializer.to_representation(document)
+        declared = serializers.Serializer.to_representation(serializer, document)
+
+        assert fast == dict(declared)
+    assert DocumentSerializer(with_related(Document.objects.filter(pk=duplicate.pk)).get()).data["duplicate_of"] == str(
+        public_doc.uuid
+    )
+
+
+def test_the_list_shows_each_document_exactly_as_its_detail(public_doc, lib: Library, librarian) -> None:
+    tags = [TagFactory(name="z"), TagFactory(name="y")]
+    other = upload(librarian, lib.library, pdf_bytes(title="Second"), filename="second.pdf", tags=tags)
+    Document.objects.filter(pk=other.pk).update(duplicate_of=public_doc)
+    client = key_client(librarian)
+
+    listed = client.get("/api/v1/documents/?include=text").json()["results"]
+
+    assert len(listed) == 2
+    for item in listed:
+        assert item == client.get(f"{item['links']['self']}?include=text").json()
