@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 
 from documents.querysets import collection_ids_for
@@ -84,7 +85,10 @@ class SearchResults:
 def _filtered_sql(user: Any, filters: SearchFilters) -> tuple[str, tuple]:
     # No ORDER BY: with DISTINCT (tags "any") it would add a column to the subquery.
     queryset = apply_filters(documents_visible_to(user), filters).order_by().values("id")
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. only collections that do not exist: nothing matches
+        return "SELECT NULL::bigint WHERE false", ()
     return sql, tuple(params)
 
 

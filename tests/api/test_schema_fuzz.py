@@ -71,3 +71,14 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(live_serve
     report.write_text(result.stdout + result.stderr)
     assert result.returncode == 0, f"see {report}\n" + result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout or " passed" in result.stdout
+
+
+@pytest.mark.django_db
+def test_swagger_ui_and_redoc_pages_are_served(client) -> None:
+    swagger = client.get("/api/v1/docs/")
+    redoc = client.get("/api/v1/redoc/")
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert swagger.status_code == 200 and b"swagger" in swagger.content.lower()
+    assert redoc.status_code == 200 and b"redoc" in redoc.content.lower()
+    assert schema.status_code == 200 and schema.json()["info"]["title"] == "Document Catalog API"

@@ -184,3 +184,11 @@ def test_search_with_any_of_several_tags_in_every_mode(public_doc, librarian, mo
 
     assert response.status_code == 200
     assert [h["document"]["title"] for h in response.json()["hits"]] == ["Wing slats"]
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_search_in_a_collection_that_does_not_exist_finds_nothing(public_doc, librarian, mode: str) -> None:
+    response = key_client(librarian).get("/api/v1/search/", {"q": "slats", "mode": mode, "collection": 987654})
+
+    assert response.status_code == 200
+    assert response.json()["total"] == 0 and response.json()["hits"] == []
