@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from django.core.cache import cache
 
@@ -21,7 +22,7 @@ def _now() -> float:
     return time.time()
 
 
-def _client(key: str):
+def _client(key: str) -> Any:
     # Django's RedisCache has no atomic "increment or create"; its client
     # does, and uses the cache's own connection pool and key prefix.
     return cache._cache.get_client(key, write=True)

@@ -11,6 +11,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from api.errors import error_body
 from documents.models import Document, PreviewKind, Tag, VersionPreview
 from documents.selectors import documents_visible_to
 from documents.services import RequestMeta
@@ -85,6 +86,4 @@ def filters_from(data: dict[str, Any]) -> SearchFilters:
 
 @csrf_exempt  # nothing is changed; an unknown path is a 404 whatever the method
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    from api.errors import error_body
-
     return JsonResponse(error_body(404, "not_found", "No such API endpoint."), status=404)
