@@ -191,6 +191,23 @@ def _stack_processes(server_pid: int, var_dir: object) -> tuple[list, list]:
     return web, database
 
 
+def _load(
+    wrk: str, url: str, secret: str, server_pid: int, var_dir: object, seconds: int, *, latency: bool
+) -> tuple[subprocess.CompletedProcess, tuple[float, float, float]]:
+    """Run wrk against ``url``; its output and the CPU seconds spent meanwhile
+    by gunicorn, PostgreSQL and wrk itself."""
+    web, database = _stack_processes(server_pid, var_dir)
+    before = (_cpu_seconds(web), _cpu_seconds(database), resource.getrusage(resource.RUSAGE_CHILDREN))
+    command = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "-H", f"X-API-Key: {secret}", url]
+    if latency:
+        command.insert(1, "--latency")
+    output = subprocess.run(command, capture_output=True, text=True, check=True)
+    web, database = _stack_processes(server_pid, var_dir)
+    after = (_cpu_seconds(web), _cpu_seconds(database), resource.getrusage(resource.RUSAGE_CHILDREN))
+    children = after[2].ru_utime + after[2].ru_stime - before[2].ru_utime - before[2].ru_stime
+    return output, (after[0] - before[0], after[1] - before[1], children)
+
+
 def run() -> str:
     started = time.monotonic()
     wrk = _ensure_wrk()
@@ -216,14 +233,11 @@ def run() -> str:
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             logger.info("Warm-up: %s requests/s", _parse_wrk(warm.stdout)["rps"])
-            web, database = _stack_processes(server.pid, catalog.var_dir)
-            before = (_cpu_seconds(web), _cpu_seconds(database), resource.getrusage(resource.RUSAGE_CHILDREN))
-            load = subprocess.run(
-                [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-H", f"X-API-Key: {secret}", url],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-            web, database = _stack_processes(server.pid, catalog.var_dir)
-            after = (_cpu_seconds(web), _cpu_seconds(database), resource.getrusage(resource.RUSAGE_CHILDREN))
+            load, cpu = _load(wrk, url, secret, server.pid, catalog.var_dir, SECONDS, latency=True)
+            # Calibration: the cheapest request of the stack (one SELECT 1, no DRF).
+            health, health_cpu = _load(
+                wrk, f"http://127.0.0.1:{port}/healthz", secret, server.pid, catalog.var_dir, 5, latency=False
+            )
         finally:
             server.terminate()
             try:
@@ -234,9 +248,10 @@ def run() -> str:
     figures = _parse_wrk(load.stdout)
     rps = float(figures["rps"])
     served = max(1, int(figures["requests"]))
-    web_ms = (after[0] - before[0]) * 1000 / served
-    db_ms = (after[1] - before[1]) * 1000 / served
-    wrk_ms = (after[2].ru_utime + after[2].ru_stime - before[2].ru_utime - before[2].ru_stime) * 1000 / served
+    web_ms, db_ms, wrk_ms = (seconds * 1000 / served for seconds in cpu)
+    health_figures = _parse_wrk(health.stdout)
+    health_served = max(1, int(health_figures["requests"]))
+    health_web_ms = health_cpu[0] * 1000 / health_served
     cores = results.usable_cores()
     projected = cores * 1000 / max(0.001, web_ms + db_ms + wrk_ms)
     logger.info("%s requests/s, %s queries per request", figures["rps"], key_queries)
@@ -244,6 +259,8 @@ def run() -> str:
         (f"requests/s (wrk, 2 threads, {CONNECTIONS} connections, {SECONDS} s)", f"{rps:.0f}", "≥ 400",
          results.verdict(rps, 400, higher_is_better=True)),
         ("CPU per request: gunicorn / PostgreSQL / wrk", f"{web_ms:.1f} / {db_ms:.1f} / {wrk_ms:.1f} ms", "", ""),
+        ("for scale: `/healthz` (one `SELECT 1`, no DRF) on the same gunicorn",
+         f"{float(health_figures['rps']):.0f} requests/s, {health_web_ms:.1f} ms gunicorn CPU each", "", ""),
         (f"requests/s the {cores} cores would serve alone (cores ÷ CPU per request)", f"{projected:.0f}", "≥ 400",
          results.verdict(projected, 400, higher_is_better=True)),
         ("latency p50 / p90 / p99", f"{figures['50%']} / {figures['90%']} / {figures['99%']}", "", ""),

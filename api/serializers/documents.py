@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -167,7 +169,16 @@ ROW_FIELDS = (
     *(f"current_version__{name}" for name in VERSION_FIELDS),
 )
 NO_TEXT = object()
-_DATETIME = serializers.DateTimeField()
+
+
+def _iso(value: datetime, zone: tzinfo) -> str:
+    """What DRF's DateTimeField renders (ISO 8601 in the current time zone,
+    "Z" for UTC) without its per-call time-zone lookups, which cost more
+    than the rest of a list row."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 _PAGE_URL = "/documents/{}/"
 
 
@@ -178,6 +189,7 @@ def document_data(
     plain values. Lists serialize 50 documents per request: building models
     and running DRF's per-field machinery cost most of the request's time."""
     base = f"{API_ROOT}/documents/{row['uuid']}/"
+    zone = timezone.get_current_timezone()
     has_version = row["current_version_id"] is not None
     data = {
         "uuid": str(row["uuid"]),
@@ -189,9 +201,9 @@ def document_data(
         "document_date": row["document_date"].isoformat() if row["document_date"] else None,
         "metadata": row["metadata"],
         "status": row["status"],
-        "created_at": _DATETIME.to_representation(row["created_at"]),
-        "updated_at": _DATETIME.to_representation(row["updated_at"]),
-        "trashed_at": _DATETIME.to_representation(row["trashed_at"]) if row["trashed_at"] else None,
+        "created_at": _iso(row["created_at"], zone),
+        "updated_at": _iso(row["updated_at"], zone),
+        "trashed_at": _iso(row["trashed_at"], zone) if row["trashed_at"] else None,
         "duplicate_of": str(row["duplicate_of__uuid"]) if row["duplicate_of__uuid"] else None,
         "current_version": {name: row[f"current_version__{name}"] for name in VERSION_FIELDS} if has_version else None,
         "links": {
