@@ -19,4 +19,5 @@ BENCHMARKS: tuple[str, ...] = (
     "bench.ai_local",
     "bench.pages",
     "bench.operations",
+    "bench.api_list",
 )

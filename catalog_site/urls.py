@@ -17,5 +17,7 @@ urlpatterns = [
     path("documents/", include((page_urls.document_urlpatterns + document_urls.urlpatterns, "documents"))),
     path("status/", views.status_page, name="status-page"),
     path("metrics", views.metrics_view, name="metrics"),
+    path("api/v1/", include("api.urls")),
+    path("account/api-keys/", include("api.page_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -143,7 +143,9 @@ class DocumentAdmin(admin.ModelAdmin):
     list_display_links = ["thumbnail", "title"]
     list_filter = [
         "status",
-        "collection",
+        # Only collections of documents the user may see: the names of the
+        # others are not theirs to learn.
+        ("collection", admin.RelatedOnlyFieldListFilter),
         "tags",
         "current_version__mime_type",
         ("trashed_at", admin.EmptyFieldListFilter),
@@ -335,6 +337,15 @@ class DocumentAdmin(admin.ModelAdmin):
         self._done(request, services.documents_restore(user=request.user, documents=queryset, meta=meta), "restored")
 
     # --- upload ---
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        action_form = getattr(response, "context_data", {}).get("action_form")
+        if action_form is not None:
+            # Offer only the collections the user may move documents into;
+            # the others' names are not theirs to learn.
+            action_form.fields["collection"].queryset = selectors.collections_editable_by(request.user)
+        return response
 
     def get_urls(self) -> list:
         custom = [

@@ -129,6 +129,8 @@ class Document(models.Model):
             models.Index(fields=["status"]),
             models.Index(fields=["trashed_at"]),
             models.Index(fields=["collection", "-created_at"]),
+            # Newest first, as lists and the API's cursor pages read them.
+            models.Index(fields=["-created_at", "-id"], name="document_newest_first"),
         ]
 
     def __str__(self) -> str:

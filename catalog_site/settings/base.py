@@ -8,6 +8,7 @@ environment variables.
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -38,12 +39,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
     "django_celery_beat",
     "catalog_site",
     "documents",
     "search",
     "ai",
     "pages",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +58,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "catalog_site.throttle.LoginThrottleMiddleware",
+    # Before CommonMiddleware so preflight answers carry the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -319,12 +325,55 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 
-# --- REST framework ---------------------------------------------------------
+# --- REST API ---------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # API keys first: an unauthenticated request gets 401 with a
+    # WWW-Authenticate header; session auth serves the browser.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Document Catalog API",
+    "DESCRIPTION": "Documents, versions, collections, tags, search, similar documents, answers and AI suggestions.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ProcessingStatusEnum": "documents.models.ProcessingStatus",
+        "SuggestionStatusEnum": "ai.models.SuggestionStatus",
+        "AuditActionEnum": "documents.models.AuditAction",
+    },
+}
+# Requests per minute, counted in the cache (Redis) per API key, per
+# signed-in user and per client address for anonymous callers.
+API_THROTTLE_KEY_PER_MINUTE = env.int("API_THROTTLE_KEY_PER_MINUTE", default=1200)
+API_THROTTLE_USER_PER_MINUTE = env.int("API_THROTTLE_USER_PER_MINUTE", default=600)
+API_THROTTLE_ANON_PER_MINUTE = env.int("API_THROTTLE_ANON_PER_MINUTE", default=60)
+# Failed API-key authentications per client address per minute before 429.
+API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=20)
+# CORS is off unless origins are listed (django-cors-headers).
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (*default_headers, "x-api-key")
 
 # --- Logging ----------------------------------------------------------------
 

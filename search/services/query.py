@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 
 from catalog_site import metrics
@@ -83,8 +84,12 @@ class SearchResults:
 
 
 def _filtered_sql(user: Any, filters: SearchFilters) -> tuple[str, tuple]:
-    queryset = apply_filters(documents_visible_to(user), filters).values("id")
-    sql, params = queryset.query.sql_with_params()
+    # No ORDER BY: with DISTINCT (tags "any") it would add a column to the subquery.
+    queryset = apply_filters(documents_visible_to(user), filters).order_by().values("id")
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. only collections that do not exist: nothing matches
+        return "SELECT NULL::bigint WHERE false", ()
     return sql, tuple(params)
 
 
