@@ -85,7 +85,9 @@ def chunks_embed(*, chunks: list[DocumentChunk], space: EmbeddingSpace, backend:
         .distinct("content_hash")
         .values_list("content_hash", "embedding")
     )
-    todo = [chunk for chunk in chunks if chunk.content_hash not in known]
+    # One computation per distinct text: repeated passages (boilerplate,
+    # identical pages) share a vector.
+    todo = list({chunk.content_hash: chunk for chunk in chunks if chunk.content_hash not in known}.values())
     for start in range(0, len(todo), backend.batch_size):
         batch = todo[start : start + backend.batch_size]
         vectors = backend.embed_documents([chunk.text for chunk in batch])
