@@ -30,7 +30,12 @@ def wait_until_final(documents: list[Document], timeout: float) -> None:
     def all_final() -> bool:
         return set(Document.objects.filter(pk__in=ids).values_list("status", flat=True)) <= FINAL
 
-    wait_for(all_final, timeout=timeout, interval=0.5)
+    try:
+        wait_for(all_final, timeout=timeout, interval=0.5)
+    except AssertionError as exc:
+        steps = ProcessingStep.objects.filter(version__document_id__in=ids).order_by("version_id", "position")
+        states = [(s.version_id, s.name, s.state, s.attempts, s.progress_done, s.progress_total, s.error[:80]) for s in steps]
+        raise AssertionError(f"{exc}; steps: {states}") from None
 
 
 def test_every_corpus_pdf_reaches_ready_with_text_and_thumbnail(
@@ -83,7 +88,7 @@ def test_worker_killed_mid_step_resumes_after_restart_and_keeps_one_preview_set(
 
     # then a restarted worker finishes the document
     worker.start()
-    wait_until_final([document], timeout=180)
+    wait_until_final([document], timeout=300)
     document.refresh_from_db()
     assert document.status == ProcessingStatus.READY, document.current_version.error
     step.refresh_from_db()
