@@ -113,15 +113,22 @@ def _load(cursor, words: list[str]) -> dict[str, float]:
     t = time.monotonic()
     cursor.execute(
         """
-        INSERT INTO search_documentsearchindex (document_id, config, search_vector, updated_at)
+        INSERT INTO search_documentsearchindex (document_id, config, search_vector, head_vector, collection_id,
+                                                trashed, updated_at)
         SELECT d.id, 'simple',
                setweight(to_tsvector('simple', d.title), 'A')
-               || setweight(to_tsvector('simple', string_agg(c.text, ' ' ORDER BY c.number)), 'C'), now()
+               || setweight(to_tsvector('simple', string_agg(c.text, ' ' ORDER BY c.number)), 'C'),
+               setweight(to_tsvector('simple', d.title), 'A'), d.collection_id, false, now()
         FROM documents_document d JOIN search_documentchunk c ON c.document_id = d.id
         GROUP BY d.id
         """
     )
     timings["full-text vectors"] = time.monotonic() - t
+    t = time.monotonic()
+    from search.services.index import term_statistics_rebuild
+
+    term_statistics_rebuild()
+    timings["term statistics"] = time.monotonic() - t
 
     # Clustered unit vectors: random centres plus noise, so neighbours are
     # meaningful and an approximate index has something to get wrong.
@@ -220,10 +227,11 @@ def _measure(
 
     filtered = q._filtered_sql(user, SearchFilters())
     condition = q.semantic_condition(user, SearchFilters(), filtered)
+    access = q.access_condition(user, SearchFilters(), filtered, "i")
     exact_mode = q._count(filtered, q.EXACT_SCAN_BELOW + 1) <= q.EXACT_SCAN_BELOW
 
     def keyword(text: str) -> list:
-        return q._keyword(text, filtered, q.KEYWORD_CANDIDATES)
+        return q._keyword(text, access, q.KEYWORD_CANDIDATES)
 
     def semantic(vector: list[float], exact: bool = exact_mode) -> list:
         limit = q.SEMANTIC_CANDIDATES * q.CHUNKS_PER_DOCUMENT

@@ -14,14 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 
+from documents.models import Document
 from documents.querysets import collection_ids_for
 from documents.selectors import documents_visible_to
 from search.models import EmbeddingSpace
 from search.services.embed import active_space, query_vector
 from search.services.filters import SearchFilters, apply_filters, facet_counts
 from search.services.highlight import best_passages
+from search.services.keyword import keyword_plan, keyword_ranked
 from search.services.results import attach_documents, did_you_mean, sort_hits
 
 logger = logging.getLogger(__name__)
@@ -81,10 +84,54 @@ class SearchResults:
         return max(1, -(-self.total // self.page_size))
 
 
-def _filtered_sql(user: Any, filters: SearchFilters) -> tuple[str, tuple]:
-    queryset = apply_filters(documents_visible_to(user), filters).values("id")
-    sql, params = queryset.query.sql_with_params()
+def visible_collection_ids(user: Any) -> list[int] | None:
+    """The collections ``user`` may see (``None``: all of them), resolved once
+    per search so each statement tests a constant list."""
+    collections = collection_ids_for(user, edit=False)
+    return None if collections is None else [row["id"] for row in collections]
+
+
+def _filtered_sql(user: Any, filters: SearchFilters, collections: list[int] | bool | None = False) -> tuple[str, tuple]:
+    """The ids of the documents ``user`` may see that pass ``filters``, as SQL.
+    The same rule as ``documents_visible_to`` (alive, in a visible
+    collection), with the collections resolved to a list."""
+    if collections is False:
+        collections = visible_collection_ids(user)
+    documents = Document.objects.alive()
+    if collections is not None:
+        documents = documents.filter(collection_id__in=collections) if collections else documents.none()
+    queryset = apply_filters(documents, filters).order_by().values("id")
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return "SELECT NULL::bigint WHERE false", ()
     return sql, tuple(params)
+
+
+def access_condition(
+    user: Any,
+    filters: SearchFilters,
+    filtered: tuple[str, tuple],
+    alias: str,
+    collections: list[int] | bool | None = False,
+) -> tuple[str, list]:
+    """The WHERE condition on an index table (``search_documentsearchindex``
+    or ``search_chunkembedding``, both carrying ``document_id``,
+    ``collection_id`` and ``trashed``) for this user and these filters.
+
+    Permissions alone test plain columns of the scanned table against a
+    constant list of collection ids, so no join is needed; other filters add a
+    semi-join with the filtered documents."""
+    if collections is False:
+        collections = visible_collection_ids(user)
+    if collections is None:
+        condition, params = f"NOT {alias}.trashed", []
+    else:
+        condition, params = f"NOT {alias}.trashed AND {alias}.collection_id = ANY(%s)", [list(collections)]
+    if not filters.is_empty():
+        condition += f" AND {alias}.document_id IN ({filtered[0]})"
+        params += list(filtered[1])
+    return condition, params
 
 
 def tsquery_sql(query: str) -> tuple[str, list[str]]:
@@ -99,18 +146,13 @@ def tsquery_sql(query: str) -> tuple[str, list[str]]:
     return f"({_ANY_WORD.format(cfg='english')} || {_ANY_WORD.format(cfg='simple')})", [query, query]
 
 
-def _keyword(query: str, filtered: tuple[str, tuple], limit: int) -> list[tuple[int, float]]:
-    tsq, tsq_params = tsquery_sql(query)
-    sql = f"""
-        SELECT i.document_id, ts_rank_cd(i.search_vector, q.query, 32) AS score
-        FROM search_documentsearchindex i, (SELECT {tsq} AS query) q
-        WHERE i.search_vector @@ q.query AND i.document_id IN ({filtered[0]})
-        ORDER BY score DESC, i.document_id
-        LIMIT %s
-    """  # noqa: S608 - only trusted SQL fragments are interpolated
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*tsq_params, *filtered[1], limit])
-        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+def _keyword(query: str, access: tuple[str, list], limit: int) -> list[tuple[int, float]]:
+    """Best keyword matches: BM25-like weighting over a bounded candidate set
+    (see ``search.services.keyword``)."""
+    websearch = bool(_OPERATORS.search(query))
+    plan = keyword_plan(query, websearch=websearch)
+    match = ("i.search_vector @@ websearch_to_tsquery('english', %s)", [query]) if websearch else ("", [])
+    return keyword_ranked(plan, match, access, limit)
 
 
 def _count(filtered: tuple[str, tuple], cap: int) -> int:
@@ -122,23 +164,9 @@ def _count(filtered: tuple[str, tuple], cap: int) -> int:
 def semantic_condition(
     user: Any, filters: SearchFilters, filtered: tuple[str, tuple], *, exclude: int | None = None
 ) -> tuple[str, list]:
-    """The WHERE condition on ``search_chunkembedding e`` for this search.
-
-    With permissions only (the common case), it tests columns of the scanned
-    table against a short list of collection ids, so PostgreSQL walks the
-    HNSW index and pgvector filters while it walks (iterative scan). Other
-    filters need the documents table: a semi-join with the filtered set,
-    correct but planned as a scan and sort.
-    """
-    if not filters.is_empty():
-        condition, params = f"e.document_id IN ({filtered[0]})", list(filtered[1])
-    else:
-        collections = collection_ids_for(user, edit=False)
-        if collections is None:
-            condition, params = "NOT e.trashed", []
-        else:
-            ids = [row["id"] for row in collections]
-            condition, params = "NOT e.trashed AND e.collection_id = ANY(%s)", [ids]
+    """The WHERE condition on ``search_chunkembedding e`` for this search
+    (see ``access_condition``)."""
+    condition, params = access_condition(user, filters, filtered, "e")
     if exclude is not None:
         condition += " AND e.document_id <> %s"
         params.append(exclude)
@@ -218,7 +246,8 @@ def search(
     query = " ".join(query.split())[:500]
     page = max(1, page)
     page_size = min(max(1, page_size), 100)
-    filtered = _filtered_sql(user, filters)
+    collections = visible_collection_ids(user)
+    filtered = _filtered_sql(user, filters, collections)
     timings: dict[str, float] = {}
     hits: dict[int, Hit] = {}
     semantic_available = True
@@ -233,7 +262,8 @@ def search(
     else:
         if mode in ("keyword", "hybrid"):
             t = time.monotonic()
-            for rank, (doc, score) in enumerate(_keyword(query, filtered, KEYWORD_CANDIDATES), start=1):
+            access = access_condition(user, filters, filtered, "i", collections)
+            for rank, (doc, score) in enumerate(_keyword(query, access, KEYWORD_CANDIDATES), start=1):
                 hits[doc] = Hit(document_id=doc, score=0.0, keyword_rank=rank, keyword_score=score)
             timings["keyword"] = (time.monotonic() - t) * 1000
         if mode in ("semantic", "hybrid"):
