@@ -114,14 +114,19 @@ def access_condition(
     filtered: tuple[str, tuple],
     alias: str,
     collections: list[int] | bool | None = False,
+    *,
+    hashed: bool = False,
 ) -> tuple[str, list]:
     """The WHERE condition on an index table (``search_documentsearchindex``
     or ``search_chunkembedding``, both carrying ``document_id``,
     ``collection_id`` and ``trashed``) for this user and these filters.
 
     Permissions alone test plain columns of the scanned table against a
-    constant list of collection ids, so no join is needed; other filters add a
-    semi-join with the filtered documents."""
+    constant list of collection ids, so no join is needed. Other filters add
+    ``document_id IN (filtered documents)``: left as is, PostgreSQL may turn
+    it into a join that starts from the (few) filtered documents; with
+    ``hashed`` it stays a test on each scanned row (a hash of the filtered
+    ids built once), which keeps an HNSW index walk an index walk."""
     if collections is False:
         collections = visible_collection_ids(user)
     if collections is None:
@@ -129,7 +134,9 @@ def access_condition(
     else:
         condition, params = f"NOT {alias}.trashed AND {alias}.collection_id = ANY(%s)", [list(collections)]
     if not filters.is_empty():
-        condition += f" AND {alias}.document_id IN ({filtered[0]})"
+        semi_join = f"{alias}.document_id IN ({filtered[0]})"
+        # "IS TRUE" keeps the planner from pulling the sub-select up into a join.
+        condition += f" AND ({semi_join}) IS TRUE" if hashed else f" AND {semi_join}"
         params += list(filtered[1])
     return condition, params
 
@@ -161,40 +168,99 @@ def _count(filtered: tuple[str, tuple], cap: int) -> int:
         return cursor.fetchone()[0]
 
 
+@dataclass(frozen=True)
+class SemanticScope:
+    """Which vectors a semantic search may return: the documents (``filtered``,
+    to count them) and the condition on ``search_chunkembedding e`` for the
+    exact scan and for the approximate index walk."""
+
+    filtered: tuple[str, tuple]
+    exact: tuple[str, list]
+    approximate: tuple[str, list]
+
+
+def semantic_scope(
+    user: Any,
+    filters: SearchFilters,
+    filtered: tuple[str, tuple],
+    collections: list[int] | bool | None = False,
+    *,
+    exclude: int | None = None,
+) -> SemanticScope:
+    exact = access_condition(user, filters, filtered, "e", collections)
+    approximate = access_condition(user, filters, filtered, "e", collections, hashed=True)
+    if exclude is not None:
+        exact = (exact[0] + " AND e.document_id <> %s", [*exact[1], exclude])
+        approximate = (approximate[0] + " AND e.document_id <> %s", [*approximate[1], exclude])
+    return SemanticScope(filtered=filtered, exact=exact, approximate=approximate)
+
+
 def semantic_condition(
     user: Any, filters: SearchFilters, filtered: tuple[str, tuple], *, exclude: int | None = None
 ) -> tuple[str, list]:
-    """The WHERE condition on ``search_chunkembedding e`` for this search
-    (see ``access_condition``)."""
-    condition, params = access_condition(user, filters, filtered, "e")
-    if exclude is not None:
-        condition += " AND e.document_id <> %s"
-        params.append(exclude)
-    return condition, params
+    """The approximate-walk condition on ``search_chunkembedding e``."""
+    return semantic_scope(user, filters, filtered, exclude=exclude).approximate
 
 
 def _semantic(
-    vector: list[float], space: EmbeddingSpace, condition: tuple[str, list], limit: int, *, exact: bool
+    vector: list[float],
+    space: EmbeddingSpace,
+    scope: SemanticScope | tuple[str, list],
+    limit: int,
+    *,
+    exact: bool | None = None,
 ) -> list[tuple[int, int, float]]:
-    """Best chunks (document id, chunk id, similarity), most similar first."""
+    """Best chunks (document id, chunk id, similarity), most similar first.
+
+    ``exact=None`` chooses in the same statement: when at most
+    ``EXACT_SCAN_BELOW`` documents are in scope, an exact scan of their
+    vectors (always right, and cheap for so few); otherwise a walk of the HNSW
+    index with pgvector's iterative scan, which keeps walking until enough
+    vectors pass the filter. A single counted sub-select decides; PostgreSQL
+    runs only the branch whose one-time condition holds."""
+    if isinstance(scope, tuple):
+        scope = SemanticScope(filtered=("", ()), exact=scope, approximate=scope)
+        exact = bool(exact)
     dims = int(space.dimensions)
     distance = f"(e.embedding::vector({dims}) <=> %s::vector({dims}))"
     # "+ 0" keeps the planner off the approximate index for an exact scan.
-    order = f"{distance} + 0" if exact else distance
-    sql = f"""
+    exact_sql = f"""
         SELECT e.document_id, e.chunk_id, {distance} AS distance
         FROM search_chunkembedding e
-        WHERE e.model_id = %s AND {condition[0]}
-        ORDER BY {order}
+        WHERE e.model_id = %s AND {scope.exact[0]} {{gate}}
+        ORDER BY {distance} + 0
+        LIMIT %s
+    """  # noqa: S608 - only trusted SQL fragments are interpolated
+    approximate_sql = f"""
+        SELECT e.document_id, e.chunk_id, {distance} AS distance
+        FROM search_chunkembedding e
+        WHERE e.model_id = %s AND {scope.approximate[0]} {{gate}}
+        ORDER BY {distance}
         LIMIT %s
     """  # noqa: S608 - only trusted SQL fragments are interpolated
     literal = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+    exact_params = [literal, space.model_id, *scope.exact[1], literal, limit]
+    approximate_params = [literal, space.model_id, *scope.approximate[1], literal, limit]
+    if exact is True:
+        sql, params = exact_sql.replace("{gate}", ""), exact_params
+    elif exact is False:
+        sql, params = approximate_sql.replace("{gate}", ""), approximate_params
+    else:
+        sql = f"""
+            WITH scope AS MATERIALIZED (SELECT count(*) AS documents FROM ({scope.filtered[0]} LIMIT %s) f)
+            ({exact_sql.replace("{gate}", "AND (SELECT documents FROM scope) <= %s")})
+            UNION ALL
+            ({approximate_sql.replace("{gate}", "AND (SELECT documents FROM scope) > %s")})
+        """  # noqa: S608 - only trusted SQL fragments are interpolated
+        exact_params.insert(-2, EXACT_SCAN_BELOW)
+        approximate_params.insert(-2, EXACT_SCAN_BELOW)
+        params = [*scope.filtered[1], EXACT_SCAN_BELOW + 1, *exact_params, *approximate_params]
     with transaction.atomic(), connection.cursor() as cursor:
-        if not exact:
+        if exact is not True:
             # Keep scanning the graph until enough rows pass the filter.
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.SEARCH_HNSW_EF_SEARCH)}")
-        cursor.execute(sql, [literal, space.model_id, *condition[1], literal, limit])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return sorted(((doc, chunk, 1.0 - float(dist)) for doc, chunk, dist in rows), key=lambda r: -r[2])
 
@@ -275,9 +341,8 @@ def search(
                 vector = query_vector(query)
                 timings["embed_query"] = (time.monotonic() - t) * 1000
                 t = time.monotonic()
-                exact = _count(filtered, EXACT_SCAN_BELOW + 1) <= EXACT_SCAN_BELOW
-                condition = semantic_condition(user, filters, filtered)
-                chunks = _semantic(vector, space, condition, SEMANTIC_CANDIDATES * CHUNKS_PER_DOCUMENT, exact=exact)
+                scope = semantic_scope(user, filters, filtered, collections)
+                chunks = _semantic(vector, space, scope, SEMANTIC_CANDIDATES * CHUNKS_PER_DOCUMENT)
                 for rank, (doc, chunk, similarity) in enumerate(_fold(chunks)[:SEMANTIC_CANDIDATES], start=1):
                     hit = hits.setdefault(doc, Hit(document_id=doc, score=0.0))
                     hit.semantic_rank, hit.semantic_score, hit.chunk_id = rank, round(similarity, 6), chunk
