@@ -110,7 +110,7 @@ old AS (
 upsert AS (
     INSERT INTO search_documentsearchindex (document_id, config, search_vector, head_vector, collection_id, trashed,
                                             updated_at)
-    SELECT document_id, config, search_vector, head_vector, collection_id, trashed, now() FROM new
+    SELECT document_id, config, search_vector, head_vector, collection_id, trashed, clock_timestamp() FROM new
     ON CONFLICT (document_id) DO UPDATE
     SET config = EXCLUDED.config, search_vector = EXCLUDED.search_vector, head_vector = EXCLUDED.head_vector,
         collection_id = EXCLUDED.collection_id, trashed = EXCLUDED.trashed, updated_at = EXCLUDED.updated_at

@@ -22,7 +22,7 @@ from documents.querysets import collection_ids_for
 from documents.selectors import documents_visible_to
 from search.models import EmbeddingSpace
 from search.services.embed import active_space, query_vector
-from search.services.filters import SearchFilters, apply_filters, facet_counts
+from search.services.filters import SearchFilters, apply_filters, facet_counts_cached
 from search.services.highlight import best_passages
 from search.services.keyword import keyword_plan, keyword_ranked
 from search.services.results import attach_documents, did_you_mean, sort_hits
@@ -363,7 +363,7 @@ def search(
     if query:
         best_passages(page_hits, query)
     t = time.monotonic()
-    facets = facet_counts([hit.document_id for hit in ordered])
+    facets = facet_counts_cached([hit.document_id for hit in ordered])
     timings["facets"] = (time.monotonic() - t) * 1000
     suggestion = did_you_mean(user, query) if query and total < 3 else None
     timings["total"] = (time.monotonic() - started) * 1000
