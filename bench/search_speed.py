@@ -376,6 +376,7 @@ def _plan_uses(space: object, condition: tuple[str, list], vector: list[float]) 
 
 def run() -> str:
     with running_catalog():
+        from django.conf import settings
         from django.db import connection
 
         from search.services.embed import active_space
@@ -416,7 +417,8 @@ def run() -> str:
             f"{WORDS_PER_CHUNK} words drawn from a {VOCABULARY:,}-word Zipf vocabulary, "
             f"{DOCUMENTS * CHUNKS_PER_DOCUMENT:,} clustered {DIMENSIONS}-d vectors. Load: {build}.",
             "",
-            f"HNSW index (m=16, ef_construction=64, cosine): built in {build_seconds:.1f} s, "
+            f"HNSW index (m={settings.SEARCH_HNSW_M}, ef_construction={settings.SEARCH_HNSW_EF_CONSTRUCTION}, "
+            f"cosine): built in {build_seconds:.1f} s, "
             f"{index_bytes / 2**20:.0f} MiB; embeddings table {table_bytes / 2**20:.0f} MiB; "
             f"full-text GIN {gin_bytes / 2**20:.0f} MiB.",
             "",

@@ -344,6 +344,10 @@ SEARCH_HYBRID_KEYWORD_WEIGHT = env.float("SEARCH_HYBRID_KEYWORD_WEIGHT", default
 SEARCH_HYBRID_SEMANTIC_WEIGHT = env.float("SEARCH_HYBRID_SEMANTIC_WEIGHT", default=1.0)
 # Candidates the HNSW graph walk keeps (higher: better recall, slower).
 SEARCH_HNSW_EF_SEARCH = env.int("SEARCH_HNSW_EF_SEARCH", default=200)
+# Graph parameters of a new embedding space's HNSW index (set when the index
+# is built; higher: better recall at a given ef_search, slower builds).
+SEARCH_HNSW_M = env.int("SEARCH_HNSW_M", default=16)
+SEARCH_HNSW_EF_CONSTRUCTION = env.int("SEARCH_HNSW_EF_CONSTRUCTION", default=64)
 # Documents this close in meaning (cosine) to another are flagged at ingest.
 SEARCH_NEAR_DUPLICATE_THRESHOLD = env.float("SEARCH_NEAR_DUPLICATE_THRESHOLD", default=0.97)
 AI_MODEL_CACHE_DIR = Path(env.str("AI_MODEL_CACHE_DIR", default=str(VAR_DIR / "models")))
