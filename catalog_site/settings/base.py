@@ -180,6 +180,12 @@ CATALOG_PERIODIC_TASKS = [
         "queue": "pipeline-slow",
     },
     {
+        "name": "Recount keyword term statistics",
+        "task": "search.term_statistics_rebuild",
+        "every_seconds": 86400,
+        "expires_seconds": 80000,
+    },
+    {
         "name": "Purge expired trash",
         "task": "documents.purge_expired_trash",
         "every_seconds": 3600,
