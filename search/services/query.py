@@ -202,25 +202,10 @@ def semantic_condition(
     return semantic_scope(user, filters, filtered, exclude=exclude).approximate
 
 
-def _semantic(
-    vector: list[float],
-    space: EmbeddingSpace,
-    scope: SemanticScope | tuple[str, list],
-    limit: int,
-    *,
-    exact: bool | None = None,
-) -> list[tuple[int, int, float]]:
-    """Best chunks (document id, chunk id, similarity), most similar first.
-
-    ``exact=None`` chooses in the same statement: when at most
-    ``EXACT_SCAN_BELOW`` documents are in scope, an exact scan of their
-    vectors (always right, and cheap for so few); otherwise a walk of the HNSW
-    index with pgvector's iterative scan, which keeps walking until enough
-    vectors pass the filter. A single counted sub-select decides; PostgreSQL
-    runs only the branch whose one-time condition holds."""
-    if isinstance(scope, tuple):
-        scope = SemanticScope(filtered=("", ()), exact=scope, approximate=scope)
-        exact = bool(exact)
+def semantic_statement(
+    vector: list[float], space: EmbeddingSpace, scope: SemanticScope, limit: int, *, exact: bool | None
+) -> tuple[str, list]:
+    """The SQL and parameters of ``_semantic`` (see there)."""
     dims = int(space.dimensions)
     distance = f"(e.embedding::vector({dims}) <=> %s::vector({dims}))"
     # "+ 0" keeps the planner off the approximate index for an exact scan.
@@ -255,6 +240,29 @@ def _semantic(
         exact_params.insert(-2, EXACT_SCAN_BELOW)
         approximate_params.insert(-2, EXACT_SCAN_BELOW)
         params = [*scope.filtered[1], EXACT_SCAN_BELOW + 1, *exact_params, *approximate_params]
+    return sql, params
+
+
+def _semantic(
+    vector: list[float],
+    space: EmbeddingSpace,
+    scope: SemanticScope | tuple[str, list],
+    limit: int,
+    *,
+    exact: bool | None = None,
+) -> list[tuple[int, int, float]]:
+    """Best chunks (document id, chunk id, similarity), most similar first.
+
+    ``exact=None`` chooses in the same statement: when at most
+    ``EXACT_SCAN_BELOW`` documents are in scope, an exact scan of their
+    vectors (always right, and cheap for so few); otherwise a walk of the HNSW
+    index with pgvector's iterative scan, which keeps walking until enough
+    vectors pass the filter. A single counted sub-select decides; PostgreSQL
+    runs only the branch whose one-time condition holds."""
+    if isinstance(scope, tuple):
+        scope = SemanticScope(filtered=("", ()), exact=scope, approximate=scope)
+        exact = bool(exact)
+    sql, params = semantic_statement(vector, space, scope, limit, exact=exact)
     with transaction.atomic(), connection.cursor() as cursor:
         if exact is not True:
             # Keep scanning the graph until enough rows pass the filter.

@@ -206,3 +206,26 @@ def test_a_new_embedding_model_takes_over_only_once_every_passage_has_a_vector(f
     assert (old.state, new.state) == (SpaceState.RETIRED, SpaceState.ACTIVE)
     assert ChunkEmbedding.objects.filter(model_id=new.model_id).count() == total_chunks
     assert titles(search(user=reader, query="compressor stall", mode="semantic"))[0] == "Compressor stall note"
+
+
+def test_filters_stay_a_per_row_test_on_the_index_walk(fleet, reader) -> None:
+    from search.services.embed import active_space, query_vector
+
+    space = active_space()
+    filters = SearchFilters(languages=["de"])
+    filtered = query._filtered_sql(reader, filters)
+    scope = query.semantic_scope(reader, filters, filtered)
+    vector = query_vector("engine")
+
+    def plan(exact: bool | None) -> str:
+        sql, params = query.semantic_statement(vector, space, scope, 30, exact=exact)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: make the planner show its index path
+            cursor.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    walk = plan(False)
+    assert space.index_name in walk  # the HNSW index is walked...
+    assert "Semi Join" not in walk and "hashed SubPlan" in walk  # ...with the filter tested on each row
+    both = plan(None)
+    assert both.count("One-Time Filter") == 2  # one statement, only the applicable branch runs
