@@ -98,11 +98,13 @@ def keyword_plan(query: str, *, websearch: bool) -> KeywordPlan:
         )
         rows = cursor.fetchall()
     total = max([int(row[2]) for row in rows] + [1])
+    # A lexeme missing from the statistics (or counted down to nothing by
+    # drift) is taken as rare: if no document has it the GIN index says so at
+    # once, and if one does it is found rather than silently ignored.
     terms = sorted(
         (
             Term(lexeme=lexeme, documents=count, idf=math.log(1 + (total - count + 0.5) / (count + 0.5)))
-            for lexeme, count, _ in rows
-            if count > 0
+            for lexeme, count in ((lexeme, max(1, int(count))) for lexeme, count, _ in rows)
         ),
         key=lambda term: (term.documents, term.lexeme),
     )

@@ -229,3 +229,10 @@ def test_filters_stay_a_per_row_test_on_the_index_walk(fleet, reader) -> None:
     assert "Semi Join" not in walk and "hashed SubPlan" in walk  # ...with the filter tested on each row
     both = plan(None)
     assert both.count("One-Time Filter") == 2  # one statement, only the applicable branch runs
+
+
+def test_a_word_missing_from_the_statistics_is_still_found(fleet, reader) -> None:
+    TermStatistic.objects.filter(lexeme="compressor").delete()  # as if a recount had not caught up yet
+
+    assert titles(search(user=reader, query="compressor", mode="keyword")) == ["Compressor stall note"]
+    assert search(user=reader, query="zeppelin", mode="keyword").hits == []
