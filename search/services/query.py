@@ -264,6 +264,9 @@ def _semantic(
         exact = bool(exact)
     sql, params = semantic_statement(vector, space, scope, limit, exact=exact)
     with transaction.atomic(), connection.cursor() as cursor:
+        # Neither path gains from parallel workers (an index walk, or a few
+        # thousand documents' vectors), and starting them costs milliseconds.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         if exact is not True:
             # Keep scanning the graph until enough rows pass the filter.
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
