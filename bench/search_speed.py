@@ -454,11 +454,12 @@ def run() -> str:
             ),
             "",
             f"Median gap between the 10th and 11th exact neighbours: {median_gap} of the distance. "
-            "These synthetic vectors are cluster centres plus uniform noise in all 384 dimensions, so within a "
-            "cluster the neighbours are nearly equidistant (the intrinsic dimension is the full 384); an index then "
-            "swaps near-ties in and out of the top 10 and recall measures that, not useful misses. Sentence "
-            "embeddings have a much lower intrinsic dimension, so these recall figures are a pessimistic bound; "
-            "the latencies carry over.",
+            "A recall that does not move with ef_search points at the graph, not the walk: with pgvector's "
+            "default m=16, ef_construction=64 recall stayed at 0.908-0.916 from ef_search 40 to 800 on these "
+            "clustered vectors, while m=32, ef_construction=128 reach 0.99 at every ef_search. The vectors are "
+            "cluster centres plus uniform noise in all 384 dimensions: neighbours within a cluster are nearly "
+            "equidistant and clusters are far apart, harder for a graph index than sentence embeddings of real "
+            "text, so these recall figures are a pessimistic bound; the latencies carry over.",
         ]
     )
 
