@@ -137,12 +137,19 @@ def keyword_ranked(
         params += [_or(plan.selective), *match[1], *access[1]]
     selective_matches = sum(term.documents for term in plan.selective)
     if plan.common and selective_matches < limit:
-        for column in ("head_vector", "search_vector"):
-            branches.append(
-                f"(SELECT i.document_id, i.search_vector FROM search_documentsearchindex i "  # noqa: S608
-                f"WHERE i.{column} @@ %s::tsquery {condition} AND {access[0]} LIMIT %s)"
-            )
-            params += [_or(plan.common), *match[1], *access[1], FILL_CAP]
+        common = _or(plan.common)
+        branches.append(
+            f"(SELECT i.document_id, i.search_vector FROM search_documentsearchindex i "  # noqa: S608
+            f"WHERE i.head_vector @@ %s::tsquery {condition} AND {access[0]} LIMIT %s)"
+        )
+        params += [common, *match[1], *access[1], FILL_CAP]
+        # The body sample leaves out the title/tag matches already taken.
+        branches.append(
+            f"(SELECT i.document_id, i.search_vector FROM search_documentsearchindex i "  # noqa: S608
+            f"WHERE i.search_vector @@ %s::tsquery AND NOT coalesce(i.head_vector @@ %s::tsquery, false) "
+            f"{condition} AND {access[0]} LIMIT %s)"
+        )
+        params += [common, common, *match[1], *access[1], FILL_CAP]
     scoring = plan.terms[:SCORING_TERMS]
     score = " + ".join(
         f"{term.idf!r} * ts_rank('{RANK_WEIGHTS}', v.vector, %s::tsquery, {RANK_NORMALISATION})" for term in scoring
