@@ -89,6 +89,11 @@ def _load(cursor, words: list[str]) -> dict[str, float]:
         "UPDATE documents_document d SET current_version_id = v.id FROM documents_documentversion v "
         "WHERE v.document_id = d.id"
     )
+    # Something for non-permission filters to select: 1 % French, ~10 % German.
+    cursor.execute(
+        "UPDATE documents_document SET language = CASE WHEN id % 100 = 7 THEN 'fr' "
+        "WHEN id % 10 = 3 THEN 'de' ELSE 'en' END"
+    )
     timings["documents"] = time.monotonic() - t
 
     t = time.monotonic()
@@ -113,15 +118,22 @@ def _load(cursor, words: list[str]) -> dict[str, float]:
     t = time.monotonic()
     cursor.execute(
         """
-        INSERT INTO search_documentsearchindex (document_id, config, search_vector, updated_at)
+        INSERT INTO search_documentsearchindex (document_id, config, search_vector, head_vector, collection_id,
+                                                trashed, updated_at)
         SELECT d.id, 'simple',
                setweight(to_tsvector('simple', d.title), 'A')
-               || setweight(to_tsvector('simple', string_agg(c.text, ' ' ORDER BY c.number)), 'C'), now()
+               || setweight(to_tsvector('simple', string_agg(c.text, ' ' ORDER BY c.number)), 'C'),
+               setweight(to_tsvector('simple', d.title), 'A'), d.collection_id, false, now()
         FROM documents_document d JOIN search_documentchunk c ON c.document_id = d.id
         GROUP BY d.id
         """
     )
     timings["full-text vectors"] = time.monotonic() - t
+    t = time.monotonic()
+    from search.services.index import term_statistics_rebuild
+
+    term_statistics_rebuild()
+    timings["term statistics"] = time.monotonic() - t
 
     # Clustered unit vectors: random centres plus noise, so neighbours are
     # meaningful and an approximate index has something to get wrong.
@@ -220,14 +232,17 @@ def _measure(
 
     filtered = q._filtered_sql(user, SearchFilters())
     condition = q.semantic_condition(user, SearchFilters(), filtered)
+    access = q.access_condition(user, SearchFilters(), filtered, "i")
     exact_mode = q._count(filtered, q.EXACT_SCAN_BELOW + 1) <= q.EXACT_SCAN_BELOW
 
     def keyword(text: str) -> list:
-        return q._keyword(text, filtered, q.KEYWORD_CANDIDATES)
+        return q._keyword(text, access, q.KEYWORD_CANDIDATES)
 
-    def semantic(vector: list[float], exact: bool = exact_mode) -> list:
+    scope = q.semantic_scope(user, SearchFilters(), filtered)
+
+    def semantic(vector: list[float], exact: bool | None = None) -> list:
         limit = q.SEMANTIC_CANDIDATES * q.CHUNKS_PER_DOCUMENT
-        return q._fold(q._semantic(vector, space, condition, limit, exact=exact))
+        return q._fold(q._semantic(vector, space, scope, limit, exact=exact))
 
     def hybrid(index: int) -> list:
         keyword(term_queries[index])
@@ -255,6 +270,93 @@ def _measure(
     return rows, (label, f"{recall:.3f}", f"{full:.0%}", plan, "≥ 0.95, always k", verdict)
 
 
+def _recall(approx: list[list], exact: list[list]) -> tuple[float, float]:
+    """Mean recall@10 of ``approx`` against ``exact`` (document or chunk
+    lists, first element the id), and the share of queries with 10 results."""
+    overlaps = [
+        len({row[0] for row in a[:10]} & {row[0] for row in e[:10]}) / max(1, min(10, len(e)))
+        for a, e in zip(approx, exact, strict=True)
+    ]
+    return sum(overlaps) / len(overlaps), sum(1 for a in approx if len(a) >= 10) / len(approx)
+
+
+def _ef_sweep(space: object, user: object, vectors: list[list[float]]) -> tuple[list[tuple[str, ...]], str]:
+    """Recall@10 and latency of the approximate path for several ef_search
+    values, at document level (what search returns) and at passage level
+    (what the index returns); and how close the 10th and 11th exact
+    neighbours are (near-ties make recall a coin toss)."""
+    from django.conf import settings
+
+    from search.services import query as q
+    from search.services.filters import SearchFilters
+
+    scope = q.semantic_scope(user, SearchFilters(), q._filtered_sql(user, SearchFilters()))
+    limit = q.SEMANTIC_CANDIDATES * q.CHUNKS_PER_DOCUMENT
+    exact_chunks = [q._semantic(v, space, scope, limit, exact=True) for v in vectors]
+    exact_docs = [q._fold(chunks) for chunks in exact_chunks]
+    gaps = sorted((c[9][2] - c[10][2]) / max(1e-9, 1 - c[9][2]) for c in exact_chunks if len(c) > 10)
+    configured = settings.SEARCH_HNSW_EF_SEARCH
+    rows = []
+    try:
+        for ef in (40, 100, 200, 400, 800):
+            settings.SEARCH_HNSW_EF_SEARCH = ef
+            stats, chunks = _time(lambda v: q._semantic(v, space, scope, limit, exact=False), vectors)
+            chunk_recall, _ = _recall(
+                [[(c[1],) for c in r] for r in chunks], [[(c[1],) for c in r] for r in exact_chunks]
+            )
+            doc_recall, full = _recall([q._fold(r) for r in chunks], exact_docs)
+            lost = sum(1 for a, e in zip(chunks, exact_chunks, strict=True) if _recall([a], [e])[0] < 0.5)
+            rows.append(
+                (
+                    f"{ef}" + (" (setting)" if ef == configured else ""),
+                    f"{stats.p50:.1f}",
+                    f"{stats.p95:.1f}",
+                    f"{doc_recall:.3f}",
+                    f"{chunk_recall:.3f}",
+                    f"{full:.0%}",
+                    f"{lost} of {len(vectors)}",
+                )
+            )
+    finally:
+        settings.SEARCH_HNSW_EF_SEARCH = configured
+    median_gap = gaps[len(gaps) // 2] if gaps else 0.0
+    return rows, f"{median_gap:.2%}"
+
+
+def _filtered_semantic(space: object, user: object, vectors: list[list[float]]) -> list[tuple[str, ...]]:
+    """Semantic search with a non-permission filter (language) matching ~1 %
+    and ~10 % of documents: latency, the path chosen, recall@10 against an
+    exact scan of the same documents, and whether every query got 10."""
+    from search.services import query as q
+    from search.services.filters import SearchFilters
+
+    rows = []
+    limit = q.SEMANTIC_CANDIDATES * q.CHUNKS_PER_DOCUMENT
+    for label, language in (("language = fr (~1 %)", "fr"), ("language = de (~9 %)", "de")):
+        filters = SearchFilters(languages=[language])
+        filtered = q._filtered_sql(user, filters)
+        scope = q.semantic_scope(user, filters, filtered)
+        matching = q._count(filtered, 10**9)
+        path = "exact scan" if matching <= q.EXACT_SCAN_BELOW else "HNSW walk + hashed filter"
+        stats, approx = _time(lambda v, scope=scope: q._fold(q._semantic(v, space, scope, limit)), vectors)
+        exact = [q._fold(q._semantic(v, space, scope, limit, exact=True)) for v in vectors]
+        recall, full = _recall(approx, exact)
+        verdict = "PASS" if recall >= 0.95 and full == 1 else "MISS"
+        rows.append(
+            (
+                label,
+                f"{matching:,}",
+                path,
+                f"{stats.p50:.1f}",
+                f"{stats.p95:.1f}",
+                f"{recall:.3f}",
+                f"{full:.0%}",
+                verdict,
+            )
+        )
+    return rows
+
+
 def _plan_uses(space: object, condition: tuple[str, list], vector: list[float]) -> str:
     """Whether PostgreSQL walks the HNSW index for the semantic query."""
     from django.db import connection, transaction
@@ -276,6 +378,7 @@ def _plan_uses(space: object, condition: tuple[str, list], vector: list[float]) 
 
 def run() -> str:
     with running_catalog():
+        from django.conf import settings
         from django.db import connection
 
         from search.services.embed import active_space
@@ -304,6 +407,8 @@ def run() -> str:
             measured, recall_row = _measure(label, user, space, term_queries, vectors)
             rows += measured
             recall_rows.append(recall_row)
+        sweep, median_gap = _ef_sweep(space, admin, vectors)
+        filter_rows = _filtered_semantic(space, admin, vectors)
     build = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in load.items())
     return "\n".join(
         [
@@ -314,7 +419,8 @@ def run() -> str:
             f"{WORDS_PER_CHUNK} words drawn from a {VOCABULARY:,}-word Zipf vocabulary, "
             f"{DOCUMENTS * CHUNKS_PER_DOCUMENT:,} clustered {DIMENSIONS}-d vectors. Load: {build}.",
             "",
-            f"HNSW index (m=16, ef_construction=64, cosine): built in {build_seconds:.1f} s, "
+            f"HNSW index (m={settings.SEARCH_HNSW_M}, ef_construction={settings.SEARCH_HNSW_EF_CONSTRUCTION}, "
+            f"cosine): built in {build_seconds:.1f} s, "
             f"{index_bytes / 2**20:.0f} MiB; embeddings table {table_bytes / 2**20:.0f} MiB; "
             f"full-text GIN {gin_bytes / 2**20:.0f} MiB.",
             "",
@@ -324,6 +430,36 @@ def run() -> str:
                 ("Visible", "semantic recall@10 vs exact", "queries with 10 results", "plan", "target", "result"),
                 recall_rows,
             ),
+            "",
+            "Filtered semantic search (a superuser, a language filter; target recall@10 ≥ 0.95 vs exact, always k):",
+            "",
+            results.table(
+                ("Filter", "documents", "path", "p50 ms", "p95 ms", "recall@10", "queries with 10", "result"),
+                filter_rows,
+            ),
+            "",
+            "Approximate path by `hnsw.ef_search` (all documents visible; recall@10 against an exact scan):",
+            "",
+            results.table(
+                (
+                    "ef_search",
+                    "p50 ms",
+                    "p95 ms",
+                    "recall@10 documents",
+                    "recall@10 passages",
+                    "queries with 10",
+                    "queries with passage recall < 0.5",
+                ),
+                sweep,
+            ),
+            "",
+            f"Median gap between the 10th and 11th exact neighbours: {median_gap} of the distance. "
+            "A recall that does not move with ef_search points at the graph, not the walk: with pgvector's "
+            "default m=16, ef_construction=64 recall stayed at 0.908-0.916 from ef_search 40 to 800 on these "
+            "clustered vectors, while m=32, ef_construction=128 reach 0.99 at every ef_search. The vectors are "
+            "cluster centres plus uniform noise in all 384 dimensions: neighbours within a cluster are nearly "
+            "equidistant and clusters are far apart, harder for a graph index than sentence embeddings of real "
+            "text, so these recall figures are a pessimistic bound; the latencies carry over.",
         ]
     )
 

@@ -109,10 +109,24 @@ class DocumentSearchIndex(models.Model):
     document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="search_index")
     config = models.CharField(max_length=32, default="simple")
     search_vector = SearchVectorField(null=True)
+    # Title, tags, collection, description and metadata only (weights A and
+    # B): small, with its own GIN index, so the best candidates for a very
+    # common word — documents that carry it in those fields — are found
+    # without reading every body that contains it.
+    head_vector = SearchVectorField(null=True)
+    # The document's access facts, copied (as on ChunkEmbedding) so keyword
+    # search filters permissions on the scanned table instead of joining.
+    collection_id = models.BigIntegerField(default=0)
+    trashed = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [GinIndex(fields=["search_vector"], name="search_document_vector_gin")]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="search_document_vector_gin"),
+            GinIndex(fields=["head_vector"], name="search_document_head_gin"),
+            # With the GIN bitmap, finds a user's few visible matches of a common word.
+            models.Index(fields=["collection_id"], name="search_document_collection"),
+        ]
 
     def __str__(self) -> str:
         return f"index of {self.document_id}"
@@ -128,3 +142,17 @@ class NearDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} ≈ {self.similar_to_id} ({self.similarity:.3f})"
+
+
+class TermStatistic(models.Model):
+    """How many documents' full-text vectors contain a lexeme: the inverse
+    document frequency of keyword ranking, and the estimate that bounds how
+    many matches a query ranks. Kept in step by ``documents_reindex``; purges
+    and concurrent edits can leave it slightly off until the next rebuild
+    (``manage.py search_termstats``, also run by beat)."""
+
+    lexeme = models.TextField(primary_key=True)
+    documents = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.lexeme}: {self.documents}"

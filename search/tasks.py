@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from search.services import embed
+from search.services import embed, index
 
 logger = logging.getLogger(__name__)
 BATCH = 256
@@ -23,3 +23,12 @@ def embed_backlog() -> dict[str, int]:
         # More is waiting: keep going now rather than at the next slot.
         embed_backlog.apply_async(countdown=1)
     return result
+
+
+@shared_task(name="search.term_statistics_rebuild", ignore_result=True)
+def term_statistics_rebuild() -> int:
+    """Recount the keyword term statistics (purges and concurrent edits let
+    the running counts drift slightly)."""
+    lexemes = index.term_statistics_rebuild()
+    logger.info("Recounted %d lexemes", lexemes)
+    return lexemes

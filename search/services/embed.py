@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
@@ -41,6 +42,7 @@ def ensure_space_index(space: EmbeddingSpace) -> None:
     sql = (
         f"CREATE INDEX IF NOT EXISTS {space.index_name} ON search_chunkembedding "
         f"USING hnsw ((embedding::vector({int(space.dimensions)})) vector_cosine_ops) "
+        f"WITH (m = {int(settings.SEARCH_HNSW_M)}, ef_construction = {int(settings.SEARCH_HNSW_EF_CONSTRUCTION)}) "
         f"WHERE model_id = {_quoted_model_id(space.model_id)}"
     )
     with connection.cursor() as cursor:

@@ -18,12 +18,14 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 
 from catalog_site import metrics
+from documents.models import Document
 from documents.querysets import collection_ids_for
 from documents.selectors import documents_visible_to
 from search.models import EmbeddingSpace
 from search.services.embed import active_space, query_vector
-from search.services.filters import SearchFilters, apply_filters, facet_counts
+from search.services.filters import SearchFilters, apply_filters, facet_counts_cached
 from search.services.highlight import best_passages
+from search.services.keyword import keyword_plan, keyword_ranked
 from search.services.results import attach_documents, did_you_mean, sort_hits
 
 logger = logging.getLogger(__name__)
@@ -83,14 +85,61 @@ class SearchResults:
         return max(1, -(-self.total // self.page_size))
 
 
-def _filtered_sql(user: Any, filters: SearchFilters) -> tuple[str, tuple]:
-    # No ORDER BY: with DISTINCT (tags "any") it would add a column to the subquery.
-    queryset = apply_filters(documents_visible_to(user), filters).order_by().values("id")
+def visible_collection_ids(user: Any) -> list[int] | None:
+    """The collections ``user`` may see (``None``: all of them), resolved once
+    per search so each statement tests a constant list."""
+    collections = collection_ids_for(user, edit=False)
+    return None if collections is None else [row["id"] for row in collections]
+
+
+def _filtered_sql(user: Any, filters: SearchFilters, collections: list[int] | bool | None = False) -> tuple[str, tuple]:
+    """The ids of the documents ``user`` may see that pass ``filters``, as SQL.
+    The same rule as ``documents_visible_to`` (alive, in a visible
+    collection), with the collections resolved to a list."""
+    if collections is False:
+        collections = visible_collection_ids(user)
+    documents = Document.objects.alive()
+    if collections is not None:
+        documents = documents.filter(collection_id__in=collections) if collections else documents.none()
+    queryset = apply_filters(documents, filters).order_by().values("id")
     try:
         sql, params = queryset.query.sql_with_params()
-    except EmptyResultSet:  # e.g. only collections that do not exist: nothing matches
+    except EmptyResultSet:
         return "SELECT NULL::bigint WHERE false", ()
     return sql, tuple(params)
+
+
+def access_condition(
+    user: Any,
+    filters: SearchFilters,
+    filtered: tuple[str, tuple],
+    alias: str,
+    collections: list[int] | bool | None = False,
+    *,
+    hashed: bool = False,
+) -> tuple[str, list]:
+    """The WHERE condition on an index table (``search_documentsearchindex``
+    or ``search_chunkembedding``, both carrying ``document_id``,
+    ``collection_id`` and ``trashed``) for this user and these filters.
+
+    Permissions alone test plain columns of the scanned table against a
+    constant list of collection ids, so no join is needed. Other filters add
+    ``document_id IN (filtered documents)``: left as is, PostgreSQL may turn
+    it into a join that starts from the (few) filtered documents; with
+    ``hashed`` it stays a test on each scanned row (a hash of the filtered
+    ids built once), which keeps an HNSW index walk an index walk."""
+    if collections is False:
+        collections = visible_collection_ids(user)
+    if collections is None:
+        condition, params = f"NOT {alias}.trashed", []
+    else:
+        condition, params = f"NOT {alias}.trashed AND {alias}.collection_id = ANY(%s)", [list(collections)]
+    if not filters.is_empty():
+        semi_join = f"{alias}.document_id IN ({filtered[0]})"
+        # "IS TRUE" keeps the planner from pulling the sub-select up into a join.
+        condition += f" AND ({semi_join}) IS TRUE" if hashed else f" AND {semi_join}"
+        params += list(filtered[1])
+    return condition, params
 
 
 def tsquery_sql(query: str) -> tuple[str, list[str]]:
@@ -105,18 +154,13 @@ def tsquery_sql(query: str) -> tuple[str, list[str]]:
     return f"({_ANY_WORD.format(cfg='english')} || {_ANY_WORD.format(cfg='simple')})", [query, query]
 
 
-def _keyword(query: str, filtered: tuple[str, tuple], limit: int) -> list[tuple[int, float]]:
-    tsq, tsq_params = tsquery_sql(query)
-    sql = f"""
-        SELECT i.document_id, ts_rank_cd(i.search_vector, q.query, 32) AS score
-        FROM search_documentsearchindex i, (SELECT {tsq} AS query) q
-        WHERE i.search_vector @@ q.query AND i.document_id IN ({filtered[0]})
-        ORDER BY score DESC, i.document_id
-        LIMIT %s
-    """  # noqa: S608 - only trusted SQL fragments are interpolated
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*tsq_params, *filtered[1], limit])
-        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+def _keyword(query: str, access: tuple[str, list], limit: int) -> list[tuple[int, float]]:
+    """Best keyword matches: BM25-like weighting over a bounded candidate set
+    (see ``search.services.keyword``)."""
+    websearch = bool(_OPERATORS.search(query))
+    plan = keyword_plan(query, websearch=websearch)
+    match = ("i.search_vector @@ websearch_to_tsquery('english', %s)", [query]) if websearch else ("", [])
+    return keyword_ranked(plan, match, access, limit)
 
 
 def _count(filtered: tuple[str, tuple], cap: int) -> int:
@@ -125,54 +169,110 @@ def _count(filtered: tuple[str, tuple], cap: int) -> int:
         return cursor.fetchone()[0]
 
 
+@dataclass(frozen=True)
+class SemanticScope:
+    """Which vectors a semantic search may return: the documents (``filtered``,
+    to count them) and the condition on ``search_chunkembedding e`` for the
+    exact scan and for the approximate index walk."""
+
+    filtered: tuple[str, tuple]
+    exact: tuple[str, list]
+    approximate: tuple[str, list]
+
+
+def semantic_scope(
+    user: Any,
+    filters: SearchFilters,
+    filtered: tuple[str, tuple],
+    collections: list[int] | bool | None = False,
+    *,
+    exclude: int | None = None,
+) -> SemanticScope:
+    exact = access_condition(user, filters, filtered, "e", collections)
+    approximate = access_condition(user, filters, filtered, "e", collections, hashed=True)
+    if exclude is not None:
+        exact = (exact[0] + " AND e.document_id <> %s", [*exact[1], exclude])
+        approximate = (approximate[0] + " AND e.document_id <> %s", [*approximate[1], exclude])
+    return SemanticScope(filtered=filtered, exact=exact, approximate=approximate)
+
+
 def semantic_condition(
     user: Any, filters: SearchFilters, filtered: tuple[str, tuple], *, exclude: int | None = None
 ) -> tuple[str, list]:
-    """The WHERE condition on ``search_chunkembedding e`` for this search.
-
-    With permissions only (the common case), it tests columns of the scanned
-    table against a short list of collection ids, so PostgreSQL walks the
-    HNSW index and pgvector filters while it walks (iterative scan). Other
-    filters need the documents table: a semi-join with the filtered set,
-    correct but planned as a scan and sort.
-    """
-    if not filters.is_empty():
-        condition, params = f"e.document_id IN ({filtered[0]})", list(filtered[1])
-    else:
-        collections = collection_ids_for(user, edit=False)
-        if collections is None:
-            condition, params = "NOT e.trashed", []
-        else:
-            ids = [row["id"] for row in collections]
-            condition, params = "NOT e.trashed AND e.collection_id = ANY(%s)", [ids]
-    if exclude is not None:
-        condition += " AND e.document_id <> %s"
-        params.append(exclude)
-    return condition, params
+    """The approximate-walk condition on ``search_chunkembedding e``."""
+    return semantic_scope(user, filters, filtered, exclude=exclude).approximate
 
 
-def _semantic(
-    vector: list[float], space: EmbeddingSpace, condition: tuple[str, list], limit: int, *, exact: bool
-) -> list[tuple[int, int, float]]:
-    """Best chunks (document id, chunk id, similarity), most similar first."""
+def semantic_statement(
+    vector: list[float], space: EmbeddingSpace, scope: SemanticScope, limit: int, *, exact: bool | None
+) -> tuple[str, list]:
+    """The SQL and parameters of ``_semantic`` (see there)."""
     dims = int(space.dimensions)
     distance = f"(e.embedding::vector({dims}) <=> %s::vector({dims}))"
     # "+ 0" keeps the planner off the approximate index for an exact scan.
-    order = f"{distance} + 0" if exact else distance
-    sql = f"""
+    exact_sql = f"""
         SELECT e.document_id, e.chunk_id, {distance} AS distance
         FROM search_chunkembedding e
-        WHERE e.model_id = %s AND {condition[0]}
-        ORDER BY {order}
+        WHERE e.model_id = %s AND {scope.exact[0]} {{gate}}
+        ORDER BY {distance} + 0
+        LIMIT %s
+    """  # noqa: S608 - only trusted SQL fragments are interpolated
+    approximate_sql = f"""
+        SELECT e.document_id, e.chunk_id, {distance} AS distance
+        FROM search_chunkembedding e
+        WHERE e.model_id = %s AND {scope.approximate[0]} {{gate}}
+        ORDER BY {distance}
         LIMIT %s
     """  # noqa: S608 - only trusted SQL fragments are interpolated
     literal = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+    exact_params = [literal, space.model_id, *scope.exact[1], literal, limit]
+    approximate_params = [literal, space.model_id, *scope.approximate[1], literal, limit]
+    if exact is True:
+        sql, params = exact_sql.replace("{gate}", ""), exact_params
+    elif exact is False:
+        sql, params = approximate_sql.replace("{gate}", ""), approximate_params
+    else:
+        sql = f"""
+            WITH scope AS MATERIALIZED (SELECT count(*) AS documents FROM ({scope.filtered[0]} LIMIT %s) f)
+            ({exact_sql.replace("{gate}", "AND (SELECT documents FROM scope) <= %s")})
+            UNION ALL
+            ({approximate_sql.replace("{gate}", "AND (SELECT documents FROM scope) > %s")})
+        """  # noqa: S608 - only trusted SQL fragments are interpolated
+        exact_params.insert(-2, EXACT_SCAN_BELOW)
+        approximate_params.insert(-2, EXACT_SCAN_BELOW)
+        params = [*scope.filtered[1], EXACT_SCAN_BELOW + 1, *exact_params, *approximate_params]
+    return sql, params
+
+
+def _semantic(
+    vector: list[float],
+    space: EmbeddingSpace,
+    scope: SemanticScope | tuple[str, list],
+    limit: int,
+    *,
+    exact: bool | None = None,
+) -> list[tuple[int, int, float]]:
+    """Best chunks (document id, chunk id, similarity), most similar first.
+
+    ``exact=None`` chooses in the same statement: when at most
+    ``EXACT_SCAN_BELOW`` documents are in scope, an exact scan of their
+    vectors (always right, and cheap for so few); otherwise a walk of the HNSW
+    index with pgvector's iterative scan, which keeps walking until enough
+    vectors pass the filter. A single counted sub-select decides; PostgreSQL
+    runs only the branch whose one-time condition holds."""
+    if isinstance(scope, tuple):
+        scope = SemanticScope(filtered=("", ()), exact=scope, approximate=scope)
+        exact = bool(exact)
+    sql, params = semantic_statement(vector, space, scope, limit, exact=exact)
     with transaction.atomic(), connection.cursor() as cursor:
-        if not exact:
+        # Neither path gains from parallel workers (an index walk, or a few
+        # thousand documents' vectors), and starting them costs milliseconds.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        if exact is not True:
             # Keep scanning the graph until enough rows pass the filter.
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.SEARCH_HNSW_EF_SEARCH)}")
-        cursor.execute(sql, [literal, space.model_id, *condition[1], literal, limit])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return sorted(((doc, chunk, 1.0 - float(dist)) for doc, chunk, dist in rows), key=lambda r: -r[2])
 
@@ -225,7 +325,8 @@ def search(
     query = " ".join(query.split())[:500]
     page = max(1, page)
     page_size = min(max(1, page_size), 100)
-    filtered = _filtered_sql(user, filters)
+    collections = visible_collection_ids(user)
+    filtered = _filtered_sql(user, filters, collections)
     timings: dict[str, float] = {}
     hits: dict[int, Hit] = {}
     semantic_available = True
@@ -240,7 +341,8 @@ def search(
     else:
         if mode in ("keyword", "hybrid"):
             t = time.monotonic()
-            for rank, (doc, score) in enumerate(_keyword(query, filtered, KEYWORD_CANDIDATES), start=1):
+            access = access_condition(user, filters, filtered, "i", collections)
+            for rank, (doc, score) in enumerate(_keyword(query, access, KEYWORD_CANDIDATES), start=1):
                 hits[doc] = Hit(document_id=doc, score=0.0, keyword_rank=rank, keyword_score=score)
             timings["keyword"] = (time.monotonic() - t) * 1000
         if mode in ("semantic", "hybrid"):
@@ -252,9 +354,8 @@ def search(
                 vector = query_vector(query)
                 timings["embed_query"] = (time.monotonic() - t) * 1000
                 t = time.monotonic()
-                exact = _count(filtered, EXACT_SCAN_BELOW + 1) <= EXACT_SCAN_BELOW
-                condition = semantic_condition(user, filters, filtered)
-                chunks = _semantic(vector, space, condition, SEMANTIC_CANDIDATES * CHUNKS_PER_DOCUMENT, exact=exact)
+                scope = semantic_scope(user, filters, filtered, collections)
+                chunks = _semantic(vector, space, scope, SEMANTIC_CANDIDATES * CHUNKS_PER_DOCUMENT)
                 for rank, (doc, chunk, similarity) in enumerate(_fold(chunks)[:SEMANTIC_CANDIDATES], start=1):
                     hit = hits.setdefault(doc, Hit(document_id=doc, score=0.0))
                     hit.semantic_rank, hit.semantic_score, hit.chunk_id = rank, round(similarity, 6), chunk
@@ -275,7 +376,7 @@ def search(
     if query:
         best_passages(page_hits, query)
     t = time.monotonic()
-    facets = facet_counts([hit.document_id for hit in ordered])
+    facets = facet_counts_cached([hit.document_id for hit in ordered])
     timings["facets"] = (time.monotonic() - t) * 1000
     suggestion = did_you_mean(user, query) if query and total < 3 else None
     timings["total"] = (time.monotonic() - started) * 1000

@@ -9,18 +9,10 @@ from django.conf import settings
 from django.db import connection
 
 from documents.models import Document
-from documents.selectors import documents_visible_to
 from search.models import EmbeddingSpace, NearDuplicate
 from search.services.embed import active_space
 from search.services.filters import SearchFilters
-from search.services.query import (
-    CHUNKS_PER_DOCUMENT,
-    EXACT_SCAN_BELOW,
-    _count,
-    _fold,
-    _semantic,
-    semantic_condition,
-)
+from search.services.query import CHUNKS_PER_DOCUMENT, SemanticScope, _filtered_sql, _fold, _semantic, semantic_scope
 
 
 @dataclass
@@ -55,15 +47,13 @@ def _nearest(document: Document, user: Any, limit: int) -> list[tuple[int, int, 
     vector = document_vector(document.pk, space)
     if vector is None:
         return []
-    candidates = Document.objects.alive() if user is None else documents_visible_to(user)
-    sql, params = candidates.exclude(pk=document.pk).values("id").query.sql_with_params()
-    filtered = (sql, tuple(params))
     if user is None:
+        sql, params = Document.objects.alive().exclude(pk=document.pk).values("id").query.sql_with_params()
         condition: tuple[str, list] = ("NOT e.trashed AND e.document_id <> %s", [document.pk])
+        scope = SemanticScope(filtered=(sql, tuple(params)), exact=condition, approximate=condition)
     else:
-        condition = semantic_condition(user, SearchFilters(), filtered, exclude=document.pk)
-    exact = _count(filtered, EXACT_SCAN_BELOW + 1) <= EXACT_SCAN_BELOW
-    return _fold(_semantic(vector, space, condition, limit * CHUNKS_PER_DOCUMENT * 2, exact=exact))[:limit]
+        scope = semantic_scope(user, SearchFilters(), _filtered_sql(user, SearchFilters()), exclude=document.pk)
+    return _fold(_semantic(vector, space, scope, limit * CHUNKS_PER_DOCUMENT * 2))[:limit]
 
 
 def similar_documents(*, user: Any, document: Document, limit: int = 5) -> list[Similar]:

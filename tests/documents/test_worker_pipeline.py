@@ -34,7 +34,7 @@ def wait_until_final(documents: list[Document], timeout: float) -> None:
         wait_for(all_final, timeout=timeout, interval=0.5)
     except AssertionError as exc:
         steps = ProcessingStep.objects.filter(version__document_id__in=ids).order_by("version_id", "position")
-        states = [(s.version_id, s.name, s.state, s.attempts, s.progress_done, s.progress_total, s.error[:80]) for s in steps]
+        states = [(s.name, s.state, s.attempts, f"{s.progress_done}/{s.progress_total}", s.error[:80]) for s in steps]
         raise AssertionError(f"{exc}; steps: {states}") from None
 
 

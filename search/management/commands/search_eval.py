@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from documents import services
 from documents.models import Collection, Document
 from search import evaluation
-from search.services.query import search
+from search.services.query import RRF_K, search
 
 SCRATCH_SLUG = "cranfield-evaluation"
 SKIPPED_STEPS = {"previews"}
@@ -39,6 +39,12 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=int, default=0, help="Only the first N queries (0: all).")
         parser.add_argument("--json", dest="json_path", default="")
         parser.add_argument("--keep", action="store_true", help="Keep the scratch collection afterwards.")
+        parser.add_argument(
+            "--fusion-grid",
+            default="",
+            help="Comma-separated keyword weights: also report hybrid nDCG@10 re-fused with each "
+            "(semantic weight 1, from the top 100 hybrid candidates of each query).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         folder = Path(options["path"])
@@ -75,12 +81,41 @@ class Command(BaseCommand):
                 f"MRR {summary['mrr']:.3f}  p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms  "
                 f"({summary['queries']} queries)"
             )
+        grid = [float(w) for w in options["fusion_grid"].split(",") if w.strip()]
+        if grid:
+            report["fusion_grid"] = self._fusion_grid(user, queries, judgments, by_document, grid)
         if options["json_path"]:
             Path(options["json_path"]).write_text(json.dumps(report, indent=2))
         if not options["keep"]:
             for document in Document.objects.filter(collection=collection):
                 services.document_purge(document=document)
             collection.delete()
+
+    def _fusion_grid(
+        self, user: Any, queries: list[str], judgments: dict, by_document: dict[int, int], weights: list[float]
+    ) -> dict[str, float]:
+        """Hybrid nDCG@10 for other keyword weights, re-fusing each query's
+        top 100 hybrid candidates by their keyword and semantic ranks."""
+        candidates = {}
+        for position, query in enumerate(queries, start=1):
+            hits = search(user=user, query=query, mode="hybrid", page_size=100).hits
+            candidates[position] = [
+                (by_document[h.document_id], h.keyword_rank, h.semantic_rank)
+                for h in hits
+                if h.document_id in by_document
+            ]
+        grid = {}
+        for weight in weights:
+            runs = {}
+            for position, rows in candidates.items():
+                scored = [
+                    ((weight / (RRF_K + kr) if kr else 0.0) + (1.0 / (RRF_K + sr) if sr else 0.0), doc)
+                    for doc, kr, sr in rows
+                ]
+                runs[position] = [doc for _, doc in sorted(scored, key=lambda pair: -pair[0])]
+            grid[f"{weight:g}"] = round(evaluation.summarise(runs, judgments)["ndcg@10"], 4)
+            self.stdout.write(f"hybrid with keyword weight {weight:g}: nDCG@10 {grid[f'{weight:g}']:.3f}")
+        return grid
 
     def _evaluator(self) -> Any:
         user_model = get_user_model()
