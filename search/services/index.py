@@ -74,7 +74,10 @@ _INDEX_SQL = """
 WITH new AS (
     SELECT d.id AS document_id, cfg.name AS config, head.vector AS head_vector, d.collection_id,
            d.trashed_at IS NOT NULL AS trashed,
-           head.vector || setweight(to_tsvector(cfg.name::regconfig, left(coalesce(body.text, ''), %(max_body)s)), 'C')
+           -- The summary weighs like the head (B) but, drawn from the body, stays
+           -- out of the head-only candidate index.
+           head.vector || setweight(to_tsvector(cfg.name::regconfig, coalesce(summary.text, '')), 'B')
+           || setweight(to_tsvector(cfg.name::regconfig, left(coalesce(body.text, ''), %(max_body)s)), 'C')
                AS search_vector
     FROM documents_document d
     JOIN documents_collection c ON c.id = d.collection_id
@@ -102,7 +105,7 @@ WITH new AS (
         SELECT setweight(to_tsvector(cfg.name::regconfig, coalesce(d.title, '')), 'A')
             || setweight(to_tsvector(cfg.name::regconfig,
                    coalesce(c.name, '') || ' ' || coalesce(tags.names, '') || ' ' || coalesce(d.description, '')
-                   || ' ' || coalesce(meta.text, '') || ' ' || coalesce(summary.text, '')), 'B') AS vector
+                   || ' ' || coalesce(meta.text, '')), 'B') AS vector
     ) head
     WHERE d.id = ANY(%(ids)s)
 ),
