@@ -152,6 +152,8 @@ def test_same_text_provider_model_and_prompt_version_is_not_sent_twice(
     assert route.call_count == 1
     assert (second.provider, second.text) == ("anthropic", first.text)
     assert AIRun.objects.filter(capability="summary").count() == 1
+    # the same summary, its provenance still the model that wrote it
+    assert (second.pk, second.model) == (first.pk, "claude-sonnet-4-5-20250929")
 
     # Another model is another identity: asked again.
     settings.AI_PROVIDERS = {
