@@ -16,6 +16,10 @@ class AIDisabled(AIError):
         super().__init__(reason)
 
 
+class InvalidOutput(ValueError):
+    """A model's output does not match the capability's schema."""
+
+
 class NothingToProcess(AIError):
     """The document has no text (yet)."""
 

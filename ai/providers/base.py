@@ -72,6 +72,9 @@ class GenerationResult:
     model: str = ""
     tokens_in: int = 0
     tokens_out: int = 0
+    #: The model as configured in the chain (e.g. an alias); ``model`` is the
+    #: one the provider reports having served (e.g. a dated snapshot).
+    requested_model: str = ""
 
 
 class GenerationBackend(ABC):

@@ -178,14 +178,30 @@ def parse_json_object(provider: str, text: str, schema: dict[str, Any]) -> dict[
     return validate_output(provider, data, schema)
 
 
+#: Value constraints a capability's own validation trims (unknown names dropped,
+#: lists cut, confidences checked) instead of losing the whole answer over one item.
+_VALUE_KEYWORDS = frozenset({"enum", "const", "minimum", "maximum", "maxItems", "minItems", "maxLength"})
+
+
+def _shape_of(schema: Any) -> Any:
+    """``schema`` without value constraints: types, required keys and nesting only."""
+    if isinstance(schema, dict):
+        return {k: _shape_of(v) for k, v in schema.items() if k not in _VALUE_KEYWORDS}
+    if isinstance(schema, list):
+        return [_shape_of(v) for v in schema]
+    return schema
+
+
 def validate_output(provider: str, data: Any, schema: dict[str, Any]) -> dict[str, Any]:
-    """``data`` if it matches ``schema``; a clear, non-transient ProviderError
-    otherwise (the model's text is never quoted: it may echo the document)."""
+    """``data`` if it has the shape of ``schema``; a clear, non-transient
+    ProviderError otherwise (the model's text is never quoted: it may echo the
+    document). Values (allowed names, ranges, lengths) are checked by the
+    capability, which keeps what is usable."""
     import jsonschema
 
     if not isinstance(data, dict):
         raise ProviderError(f"{provider}: malformed structured output: expected an object, got {type(data).__name__}")
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(_shape_of(schema))
     error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(e.path))), None)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"

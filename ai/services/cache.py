@@ -4,22 +4,20 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from ai.models import AIRun, CachedGeneration, Outcome
+from ai.errors import InvalidOutput
+from ai.models import CachedGeneration
 from ai.providers.base import GenerationRequest, GenerationResult
 from ai.providers.registry import generation_backend
 from ai.services.gateway import chain, generate
 
+__all__ = ["InvalidOutput", "cached_generate", "cached_result", "chain_identities"]
+
 logger = logging.getLogger(__name__)
-
-
-class InvalidOutput(ValueError):
-    """A model's output does not match the capability's schema."""
 
 
 def chain_identities(capability: str, local_model: str) -> list[tuple[str, str]]:
@@ -77,8 +75,10 @@ def cached_generate(
     gateway (one ledger row per attempt) and then kept.
 
     ``validate`` returns the result reduced to what the capability allows and
-    raises ``InvalidOutput`` when nothing usable is left. A provider's
-    invalid output is not kept; the local fallback answers instead.
+    raises ``InvalidOutput`` when nothing usable is left. The gateway
+    applies it to each provider's answer: an invalid one is that provider's
+    error on the ledger and the next provider of the chain is asked. Only
+    valid results are kept.
     """
     if use_cache:
         hit = cached_result(request, content_hash=content_hash, local_model=local_model)
@@ -87,63 +87,25 @@ def cached_generate(
                 return validate(hit)
             except InvalidOutput:
                 logger.warning("Discarding an invalid cached %s result", request.capability)
-    result = generate(request, local=local, document=document, user=user)
-    try:
-        result = validate(result)
-    except InvalidOutput as exc:
-        if result.provider == "local":
-            raise
-        # Counted in the ledger as a call that returned nothing usable.
-        logger.warning("Invalid %s output from %s: %s", request.capability, result.provider, exc)
-        _mark_invalid(request, result, str(exc), document)
-        result = validate(_run_local(request, local, document, user))
+    result = generate(request, local=local, document=document, user=user, validate=validate)
     _keep(request, result, content_hash, document)
     return result
 
 
 def _keep(request: GenerationRequest, result: GenerationResult, content_hash: str, document: Any) -> None:
+    # Kept under the model as configured, which is what the chain looks up:
+    # providers report a dated snapshot for an alias ("claude-sonnet-4-5").
+    model = result.requested_model or result.model
     try:
         with transaction.atomic():
             CachedGeneration.objects.update_or_create(
                 capability=request.capability,
                 content_hash=content_hash,
                 provider=result.provider,
-                model=result.model,
+                model=model,
                 prompt_version=request.prompt_version,
                 defaults={"text": result.text, "data": result.data},
                 create_defaults={"text": result.text, "data": result.data, "document": document},
             )
     except IntegrityError:  # a concurrent run kept the same result first
         pass
-
-
-def _mark_invalid(request: GenerationRequest, result: GenerationResult, reason: str, document: Any) -> None:
-    run = (
-        AIRun.objects.filter(
-            capability=request.capability, provider=result.provider, outcome=Outcome.OK, document=document
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if run is not None:
-        AIRun.objects.filter(pk=run.pk).update(outcome=Outcome.ERROR, error=f"invalid output: {reason}"[:1000])
-
-
-def _run_local(
-    request: GenerationRequest, local: Callable[[], GenerationResult], document: Any, user: Any
-) -> GenerationResult:
-    """The local fallback after a provider's unusable answer, in the ledger like any call."""
-    started = time.monotonic()
-    result = local()
-    result.provider = result.provider or "local"
-    AIRun.objects.create(
-        capability=request.capability,
-        provider="local",
-        model=result.model,
-        prompt_version=request.prompt_version,
-        document=document,
-        user=user if getattr(user, "is_authenticated", False) else None,
-        outcome=Outcome.OK,
-        latency_ms=int((time.monotonic() - started) * 1000),
-    )
-    return result

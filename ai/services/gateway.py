@@ -9,7 +9,10 @@ For each external provider of the chain, in order, the gateway checks
 3. the daily budget (spent → skipped),
 
 then calls it, retrying transient errors (429, 5xx, timeouts) with backoff
-that honours ``Retry-After``. Skips and failures are ledger rows too; the
+that honours ``Retry-After``. With a ``validate`` function, an answer that
+fails the capability's validation is that provider's error (an ``error`` row
+with its tokens and cost) and the chain goes on to the next provider.
+Skips and failures are ledger rows too; the
 chain's ``local`` entry runs the caller's ``local`` function (extractive
 summary, neighbour vote, best passages), which never leaves the server.
 
@@ -27,6 +30,7 @@ import structlog
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from ai.errors import InvalidOutput
 from ai.models import AIRun, Outcome
 from ai.providers.base import GenerationRequest, GenerationResult, ProviderError
 from ai.providers.http import backoff_delay, redact
@@ -38,7 +42,11 @@ from documents.models import AIPolicy
 
 log = structlog.get_logger(__name__)
 
-__all__ = ["AIDisabled", "NoProviderAvailable", "chain", "generate"]
+__all__ = ["AIDisabled", "InvalidOutput", "NoProviderAvailable", "Validator", "chain", "generate"]
+
+#: Reduces a result to what the capability allows; raises ``InvalidOutput``
+#: when nothing usable is left.
+Validator = Callable[[GenerationResult], GenerationResult]
 
 
 class NoProviderAvailable(Exception):
@@ -81,13 +89,17 @@ def generate(
     document: Any = None,
     documents: Iterable[Any] = (),
     user: Any = None,
+    validate: Validator | None = None,
 ) -> GenerationResult:
-    """Run ``request`` through its capability's chain; the first success wins.
+    """Run ``request`` through its capability's chain; the first valid answer wins.
 
     ``document`` is the document the request is about (kept on the ledger
     row); ``documents`` are any others whose text is in the prompt (the
     passages of an answer). The strictest of their collections' AI policies
-    applies. Raises ``AIDisabled`` when that policy is ``disabled`` and
+    applies. ``validate`` (optional) checks and reduces each answer; an
+    external provider's invalid answer counts as its error and the next
+    provider is asked, an invalid local answer raises ``InvalidOutput``.
+    Raises ``AIDisabled`` when that policy is ``disabled`` and
     ``NoProviderAvailable`` when no provider of the chain answered.
     """
     policy = ensure_allowed([document, *documents])
@@ -100,9 +112,18 @@ def generate(
             attempt = _Attempt(request, name, document, user)
             result = local()
             result.provider = result.provider or "local"
+            if validate is not None:
+                try:
+                    result = validate(result)
+                except InvalidOutput as exc:
+                    attempt.finish(Outcome.ERROR, error=f"invalid output: {exc}", result=result)
+                    raise
+            result.requested_model = result.requested_model or result.model
             attempt.finish(Outcome.OK, result=result)
             return result
-        result = _try_external(request, entry, policy=policy, document=document, user=user, errors=errors)
+        result = _try_external(
+            request, entry, policy=policy, document=document, user=user, errors=errors, validate=validate
+        )
         if result is not None:
             return result
     raise NoProviderAvailable("; ".join(errors) or f"no provider configured for {request.capability}")
@@ -116,6 +137,7 @@ def _try_external(
     document: Any,
     user: Any,
     errors: list[str],
+    validate: Validator | None = None,
 ) -> GenerationResult | None:
     """One external provider: policy, breaker and budget, then up to
     ``AI_RETRY_ATTEMPTS`` calls. The result, or None to go on down the chain."""
@@ -171,9 +193,30 @@ def _try_external(
                 return None
             time.sleep(delay)
             continue
+        result.provider = name
+        if validate is not None:
+            try:
+                result = validate(result)
+            except InvalidOutput as exc:
+                # The provider answered (and is paid for) but not usably: its
+                # error, and the next provider of the chain is asked. Asking
+                # the same model again would most likely repeat the answer.
+                message = f"invalid output: {exc}"
+                attempt.finish(Outcome.ERROR, error=message, result=result)
+                breaker.record_success(name)
+                errors.append(f"{name}: {message}")
+                log.warning(
+                    "ai_invalid_output",
+                    capability=request.capability,
+                    provider=name,
+                    model=backend.model,
+                    error=str(exc)[:300],
+                )
+                return None
+            result.provider = name
+        result.requested_model = backend.model
         run = attempt.finish(Outcome.OK, result=result)
         breaker.record_success(name)
-        result.provider = name
         log.info(
             "ai_call",
             capability=request.capability,

@@ -204,11 +204,14 @@ def version_summarise(*, version: DocumentVersion, user: Any = None, force: bool
     text_out = result.data["summary"]
     with transaction.atomic():
         existing = Summary.objects.filter(version=version).first()
+        # The same text from the same provider for the same input is the same
+        # summary: a cached result names the configured model (an alias), the
+        # stored summary the dated model that wrote it; keep that provenance.
         if (
             existing is not None
             and existing.content_hash == digest
-            and (existing.provider, existing.model, existing.prompt_version, existing.text)
-            == (result.provider, result.model, PROMPT_VERSION, text_out)
+            and (existing.provider, existing.prompt_version, existing.text)
+            == (result.provider, PROMPT_VERSION, text_out)
         ):
             return existing
         Summary.objects.filter(version=version).delete()
