@@ -1,7 +1,7 @@
 """``/api/v1/``: the REST API, its OpenAPI schema and its documentation pages."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from api.views import documents, other, search, taxonomy
 from api.views.base import not_found
@@ -36,7 +36,7 @@ urlpatterns = [
     path("keys/<int:pk>/rotate/", other.ApiKeyRotateView.as_view(), name="key-rotate"),
     path("keys/<int:pk>/revoke/", other.ApiKeyRevokeView.as_view(), name="key-revoke"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     # Anything else under /api/v1/ is a JSON 404 in the one error shape, not an HTML page.
     re_path(r"^.*$", not_found, name="not-found"),
