@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from api.views import documents, other, search, taxonomy
+from api.views import documents, other, search, summaries, taxonomy
 from api.views.base import not_found
 
 app_name = "api"
@@ -21,6 +21,8 @@ urlpatterns = [
     path(f"{doc}previews/<str:kind>/<int:page>/", documents.PreviewView.as_view(), name="preview"),
     path(f"{doc}processing/", documents.ProcessingView.as_view(), name="processing"),
     path(f"{doc}similar/", search.SimilarView.as_view(), name="similar"),
+    path(f"{doc}summary/", summaries.SummaryView.as_view(), name="summary"),
+    path(f"{doc}summary/regenerate/", summaries.SummaryRegenerateView.as_view(), name="summary-regenerate"),
     path("collections/", taxonomy.CollectionListView.as_view(), name="collection-list"),
     path("collections/<int:pk>/", taxonomy.CollectionDetailView.as_view(), name="collection-detail"),
     path("tags/", taxonomy.TagListView.as_view(), name="tag-list"),

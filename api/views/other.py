@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ai.models import Suggestion
-from ai.services.suggestions_review import suggestion_accept, suggestion_reject
+from ai.services.suggestions import suggestion_accept, suggestion_reject
 from api.models import ApiKey
 from api.pagination import CreatedCursorPagination
 from api.permissions import IsAuditor
