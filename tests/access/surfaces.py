@@ -107,6 +107,7 @@ SURFACES: list[Surface] = [
     Surface(
         "api page preview", FILE, lambda v, w: v.api.get(f"/api/v1/documents/{w.restricted.uuid}/previews/page/1/")
     ),
+    Surface("api summary", DETAIL, lambda v, w: v.api.get(f"/api/v1/documents/{w.restricted.uuid}/summary/")),
     Surface("api similar of it", DETAIL, lambda v, w: v.api.get(f"/api/v1/documents/{w.restricted.uuid}/similar/")),
     Surface(
         "api similar to a visible one",
