@@ -135,4 +135,6 @@
     event.preventDefault();
     if (event.dataTransfer && event.dataTransfer.files.length) uploadAll(event.dataTransfer.files);
   });
+  // Dropping works from here on (scripts run after the page is shown).
+  zone.setAttribute("data-ready", "");
 })();

@@ -24,6 +24,7 @@ PASSWORD = "correct horse battery staple"
 def drop_files(page, selector: str, paths: list) -> None:
     """Drop files on an element as a person dragging them from their desktop would."""
     files = [{"name": p.name, "data": base64.b64encode(p.read_bytes()).decode()} for p in paths]
+    page.wait_for_selector(f"{selector}[data-ready]", state="attached")  # the page's script has run
     page.evaluate(
         """([selector, files]) => {
             const transfer = new DataTransfer();
