@@ -63,8 +63,9 @@ def _seed() -> str:
     user.groups.add(readers)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO documents_collection (name, slug, description, ai_policy, trash_retention_days, created_at) "
-            "SELECT 'API bench ' || i, 'api-bench-' || i, '', 'external_allowed', 30, now() "
+            "INSERT INTO documents_collection (name, slug, description, ai_policy, trash_retention_days, "
+            "ai_auto_apply, ai_auto_apply_threshold, created_at) "
+            "SELECT 'API bench ' || i, 'api-bench-' || i, '', 'external_allowed', 30, false, 0.9, now() "
             "FROM generate_series(1, %s) i",
             [COLLECTIONS],
         )
