@@ -60,8 +60,10 @@ def _load(cursor, words: list[str]) -> dict[str, float]:
     cumulative = list(itertools.accumulate(_zipf_weights(len(words))))
     t = time.monotonic()
     cursor.execute(
-        "INSERT INTO documents_collection (name, slug, description, ai_policy, trash_retention_days, created_at) "
-        "SELECT 'Bench ' || i, 'bench-' || i, '', 'external_allowed', 30, now() FROM generate_series(1, %s) i",
+        "INSERT INTO documents_collection (name, slug, description, ai_policy, trash_retention_days, "
+        "ai_auto_apply, ai_auto_apply_threshold, created_at) "
+        "SELECT 'Bench ' || i, 'bench-' || i, '', 'external_allowed', 30, false, 0.9, now() "
+        "FROM generate_series(1, %s) i",
         [COLLECTIONS],
     )
     cursor.execute("SELECT min(id) FROM documents_collection WHERE slug LIKE 'bench-%%'")
