@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-
 from ai.providers.base import (
     EmbeddingBackend,
     EmbeddingModel,
@@ -16,25 +14,19 @@ from ai.providers.base import (
     GenerationResult,
     ProviderError,
 )
-from ai.providers.http import call_with_retries, check_base_url, parse_json_object, status_error
+from ai.providers.http import SdkClient, call_with_retries, parse_json_object, status_error
 from ai.providers.ledger import record_embedding_call
 from ai.providers.openai_backend import check_vectors
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 
 
-class _GeminiClient:
+class _GeminiClient(SdkClient):
     provider = "gemini"
 
-    def __init__(self, *, api_key: str, base_url: str, timeout: float) -> None:
-        if not api_key:
-            raise ImproperlyConfigured("GEMINI_API_KEY is not set")
-        self.base_url = check_base_url(
-            base_url, setting="AI_GEMINI_BASE_URL", resolve=base_url.rstrip("/") != DEFAULT_BASE_URL
-        )
-        self.timeout = timeout
-        self._api_key = api_key
-        self._client: Any = None
+    key_setting = "GEMINI_API_KEY"
+    url_setting = "AI_GEMINI_BASE_URL"
+    default_base_url = DEFAULT_BASE_URL
 
     def _get_client(self) -> Any:
         if self._client is None:

@@ -207,3 +207,23 @@ def validate_output(provider: str, data: Any, schema: dict[str, Any]) -> dict[st
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"
         raise ProviderError(f"{provider}: malformed structured output at {where}: {error.validator} check failed")
     return data
+
+
+class SdkClient:
+    """An SDK client built on first use, for one provider's key, guarded base
+    URL and timeout. Subclasses set the names and build the client."""
+
+    provider: str
+    key_setting: str
+    url_setting: str
+    default_base_url: str
+
+    def __init__(self, *, api_key: str, base_url: str, timeout: float) -> None:
+        if not api_key:
+            raise ImproperlyConfigured(f"{self.key_setting} is not set")
+        self.base_url = check_base_url(
+            base_url, setting=self.url_setting, resolve=base_url.rstrip("/") != self.default_base_url
+        )
+        self.timeout = timeout
+        self._api_key = api_key
+        self._client: Any = None

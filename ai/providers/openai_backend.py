@@ -7,8 +7,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-
 from ai.providers.base import (
     EmbeddingBackend,
     EmbeddingModel,
@@ -17,26 +15,20 @@ from ai.providers.base import (
     GenerationResult,
     ProviderError,
 )
-from ai.providers.http import call_with_retries, check_base_url, parse_json_object, status_error
+from ai.providers.http import SdkClient, call_with_retries, parse_json_object, status_error
 from ai.providers.ledger import record_embedding_call
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
-class _OpenAIClient:
+class _OpenAIClient(SdkClient):
     """The SDK client (built on first use) and its error mapping."""
 
     provider = "openai"
 
-    def __init__(self, *, api_key: str, base_url: str, timeout: float) -> None:
-        if not api_key:
-            raise ImproperlyConfigured("OPENAI_API_KEY is not set")
-        self.base_url = check_base_url(
-            base_url, setting="AI_OPENAI_BASE_URL", resolve=base_url.rstrip("/") != DEFAULT_BASE_URL
-        )
-        self.timeout = timeout
-        self._api_key = api_key
-        self._client: Any = None
+    key_setting = "OPENAI_API_KEY"
+    url_setting = "AI_OPENAI_BASE_URL"
+    default_base_url = DEFAULT_BASE_URL
 
     def _get_client(self) -> Any:
         if self._client is None:
