@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from api.models import ApiKey, Scope
+from api.selectors import usable_key_with_owner
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
     if parts is None:
         return None
     prefix, whole = parts
-    key = ApiKey.objects.usable().select_related("user").filter(prefix=prefix).first()
+    key = usable_key_with_owner(prefix)
     if key is None or not hmac.compare_digest(key.hashed_secret, _hash(whole)):
         return None
     return key

@@ -167,15 +167,22 @@ def _parse_wrk(output: str) -> dict[str, str]:
     return figures
 
 
-def _cpu_seconds(processes: list) -> float:
-    total = 0.0
+def _cpu_seconds(processes: list) -> dict[int, float]:
+    """CPU seconds so far per process id."""
+    spent = {}
     for process in processes:
         try:
             times = process.cpu_times()
         except Exception:  # noqa: S112 - a process that ended has nothing more to add
             continue
-        total += times.user + times.system
-    return total
+        spent[process.pid] = times.user + times.system
+    return spent
+
+
+def _spent_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings; a process that started in
+    between counts from zero (one that ended is missed)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def _stack_processes(server_pid: int, var_dir: object) -> tuple[list, list]:
@@ -206,7 +213,7 @@ def _load(
     web, database = _stack_processes(server_pid, var_dir)
     after = (_cpu_seconds(web), _cpu_seconds(database), resource.getrusage(resource.RUSAGE_CHILDREN))
     children = after[2].ru_utime + after[2].ru_stime - before[2].ru_utime - before[2].ru_stime
-    return output, (after[0] - before[0], after[1] - before[1], children)
+    return output, (_spent_between(before[0], after[0]), _spent_between(before[1], after[1]), children)
 
 
 def run() -> str:

@@ -179,7 +179,8 @@ def _iso(value: datetime, zone: tzinfo) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-_PAGE_URL = "/documents/{}/"
+#: Where the staff page of a document lives (pages app), under its uuid.
+PAGE_ROOT = "/documents/"
 
 
 def document_data(
@@ -213,7 +214,7 @@ def document_data(
             "versions": f"{base}versions/",
             "processing": f"{base}processing/",
             "similar": f"{base}similar/",
-            "page": _PAGE_URL.format(row["uuid"]),
+            "page": f"{PAGE_ROOT}{row['uuid']}/",
         },
     }
     if text is not NO_TEXT:
@@ -264,6 +265,22 @@ class DocumentFilterSerializer(serializers.Serializer):
 class DocumentListQuerySerializer(DocumentFilterSerializer):
     trashed = serializers.BooleanField(default=False, help_text="List the trash instead of live documents.")
     include = serializers.ChoiceField(choices=["text"], required=False, help_text="`text`: add the full text.")
+
+
+#: Query parameters of the document list that the pagination reads itself.
+PAGING_PARAMETERS = frozenset({"cursor", "page_size"})
+
+
+def document_list_params(query: Any) -> dict[str, Any]:
+    """The list's validated query parameters. Most requests carry none but
+    the paging ones, and then there is nothing to validate: the defaults
+    come without building a serializer, which costs as much as the rest of
+    the request's Python."""
+    if query.keys() <= PAGING_PARAMETERS:
+        return {"trashed": False, "tags_mode": "all"}
+    serializer = DocumentListQuerySerializer(data=query)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class DocumentCreateSerializer(serializers.Serializer):

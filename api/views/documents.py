@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.errors import Rejected
-from api.pagination import CreatedCursorPagination
-from api.selectors import document_list_data, document_rows
+from api.pagination import CreatedCursorPagination, KeysetCursor
+from api.selectors import document_list_page
 from api.serializers.documents import (
     DocumentCreateSerializer,
     DocumentListQuerySerializer,
@@ -26,6 +26,7 @@ from api.serializers.documents import (
     UploadResponseSerializer,
     VersionCreateSerializer,
     VersionSerializer,
+    document_list_params,
 )
 from api.views.base import CatalogAPIView, FileContentNegotiation, document_or_404, filters_from, with_related
 from documents import selectors, services
@@ -67,22 +68,26 @@ def _too_large(request: Request) -> None:
 
 
 class DocumentListView(CatalogAPIView):
+    # Declares the cursor and page_size parameters and the page envelope in
+    # the schema; the pages themselves come from KeysetCursor.
     pagination_class = CreatedCursorPagination
 
     @extend_schema(parameters=[DocumentListQuerySerializer], responses=DocumentSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        query = DocumentListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+    def get(self, request: Request) -> HttpResponse:
+        params = document_list_params(request.query_params)
         if params["trashed"]:
             documents = documents_editable_by(request.user, include_trashed=True).trashed()
         else:
             documents = documents_visible_to(request.user)
-        rows = document_rows(apply_filters(documents, filters_from(params)))
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        data = document_list_data(page, include_text="include" in params)
-        return paginator.get_paginated_response(data)
+        cursor = KeysetCursor(request)
+        page = document_list_page(
+            apply_filters(documents, filters_from(params)),
+            size=cursor.size,
+            after=cursor.after,
+            before=cursor.before,
+            include_text="include" in params,
+        )
+        return cursor.response(page)
 
     @extend_schema(request={"multipart/form-data": DocumentCreateSerializer}, responses={201: UploadResponseSerializer})
     def post(self, request: Request) -> Response:

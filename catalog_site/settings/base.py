@@ -94,6 +94,9 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+# The hottest reads run as prepared statements (catalog_site/sql.py); off
+# behind a pooler that cannot keep them (PgBouncer in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if env.bool("DATABASE_POOL", default=False):
     # psycopg_pool inside each process; incompatible with persistent connections.
     DATABASES["default"]["OPTIONS"]["pool"] = {

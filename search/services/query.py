@@ -18,7 +18,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 
 from catalog_site import metrics
-from documents.models import Document
+from documents.models import Collection, Document
 from documents.querysets import collection_ids_for
 from documents.selectors import documents_visible_to
 from search.models import EmbeddingSpace
@@ -89,7 +89,9 @@ def visible_collection_ids(user: Any) -> list[int] | None:
     """The collections ``user`` may see (``None``: all of them), resolved once
     per search so each statement tests a constant list."""
     collections = collection_ids_for(user, edit=False)
-    return None if collections is None else [row["id"] for row in collections]
+    if collections is None:
+        return None
+    return list(Collection.objects.filter(id__in=collections).order_by("id").values_list("id", flat=True))
 
 
 def _filtered_sql(user: Any, filters: SearchFilters, collections: list[int] | bool | None = False) -> tuple[str, tuple]:
