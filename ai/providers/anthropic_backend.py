@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-
 from ai.providers.base import GenerationBackend, GenerationRequest, GenerationResult, ProviderError
-from ai.providers.http import check_base_url, status_error, validate_output
+from ai.providers.http import SdkClient, status_error, validate_output
 
 TOOL_NAME = "record_result"
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 
 
-class AnthropicBackend(GenerationBackend):
+class AnthropicBackend(SdkClient, GenerationBackend):
     """``{"backend": "anthropic", "api_key": ..., "model": ..., "base_url": ..., "timeout": ...}``"""
 
     provider = "anthropic"
+    key_setting = "ANTHROPIC_API_KEY"
+    url_setting = "AI_ANTHROPIC_BASE_URL"
+    default_base_url = DEFAULT_BASE_URL
 
     def __init__(
         self,
@@ -27,15 +28,8 @@ class AnthropicBackend(GenerationBackend):
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = 60.0,
     ) -> None:
-        if not api_key:
-            raise ImproperlyConfigured("ANTHROPIC_API_KEY is not set")
+        super().__init__(api_key=api_key, base_url=base_url, timeout=timeout)
         self.model = model
-        self.base_url = check_base_url(
-            base_url, setting="AI_ANTHROPIC_BASE_URL", resolve=base_url.rstrip("/") != DEFAULT_BASE_URL
-        )
-        self.timeout = timeout
-        self._api_key = api_key
-        self._client: Any = None
 
     def __repr__(self) -> str:  # never the key
         return f"AnthropicBackend(model={self.model!r}, base_url={self.base_url!r})"
