@@ -71,6 +71,7 @@ def test_each_listed_document_is_exactly_what_the_detail_endpoint_says(lib: Libr
     assert by_title["raw"]["links"]["thumbnail"] is None
     assert by_title["bare"]["current_version"] is None and by_title["bare"]["links"]["download"] is None
     assert "." not in by_title['Quote " and \\ back']["created_at"]  # no fraction when the microseconds are 0
+    assert by_title["raw"]["created_at"].endswith("Z" if zone == "UTC" else ("+05:30", "-05:00", "-04:00"))
 
 
 def row_uuid(row: dict) -> object:
