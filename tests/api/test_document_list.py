@@ -200,3 +200,28 @@ def test_the_selector_keeps_the_callers_access_rule(public_doc, secret_doc, read
     assert len(for_reader.documents) == 1 and "Wing slats" in for_reader.documents[0]
     assert len(for_board.documents) == 1 and "Board budget secret" in for_board.documents[0]
     assert not for_reader.more and for_reader.first == for_reader.last
+
+
+def test_every_filter_runs_through_the_prepared_statement(lib: Library, librarian) -> None:
+    red, blue = TagFactory(name="red"), TagFactory(name="blue")
+    kept = upload(librarian, lib.library, pdf_bytes(title="Kept"), filename="kept.pdf", tags=[red, blue],
+                  language="en", document_date=date(2024, 5, 2))  # fmt: skip
+    upload(librarian, lib.library, pdf_bytes(title="Other"), filename="other.pdf", language="de")
+    today = timezone.localdate().isoformat()
+    query = (
+        f"collection={lib.library.pk}&tag={red.pk},{blue.pk}&tags_mode=any&type=application/pdf&language=en"
+        f"&date_from=2024-05-01&date_to=2024-05-03&uploaded_from={today}&uploaded_to={today}"
+        f"&uploader={librarian.pk}&status={kept.status}&include=text&page_size=1"
+    )
+    client = key_client(librarian)
+
+    first = client.get(f"{LIST}?{query}")
+    again = client.get(f"{LIST}?{query}")  # the prepared statement's second use
+
+    assert first.status_code == 200, first.content
+    assert (
+        [row["title"] for row in first.json()["results"]]
+        == ["kept"]
+        == [row["title"] for row in again.json()["results"]]
+    )
+    assert first.json()["next"] is None
