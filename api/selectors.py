@@ -23,8 +23,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # One document as DocumentSerializer declares it (keys in the same order),
 # built by PostgreSQL. ``document_data`` is the Python twin used for single
-# documents; tests/api/test_document_list.py holds the two to the same bytes
-# once parsed. {text} is the optional full text.
+# documents; tests/api/test_document_list.py holds the two to the same JSON
+# value (whitespace aside). {text} is the optional full text.
 _PAGE_SQL = """
 SELECT page.id, (extract(epoch FROM page.created_at) * 1000000)::bigint, json_build_object(
     'uuid', d.uuid,
