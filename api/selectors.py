@@ -13,13 +13,15 @@ from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from api.models import ApiKey
-from api.serializers.documents import API_ROOT, PAGE_ROOT
+from api.serializers.documents import API_ROOT
 from catalog_site.sql import prepared_cursor
 from documents.models import Document, PreviewKind
 
 #: A place in the list: (created_at, id) of a document.
 Position = tuple[datetime, int]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Where Document.get_absolute_url() puts the staff page, before the uuid.
+PAGE_ROOT = "/documents/"
 
 # One document as DocumentSerializer declares it (keys in the same order),
 # built by PostgreSQL. ``document_data`` is the Python twin used for single

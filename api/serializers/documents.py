@@ -132,94 +132,44 @@ class DocumentSerializer(serializers.Serializer):
         return "\n\n".join(page.text for page in version.pages.all())
 
     def to_representation(self, document: Document) -> dict[str, Any]:
-        """The fields declared above, built directly (see ``document_data``).
-        tests/api/test_documents.py checks that both agree."""
+        """The fields declared above, built directly: DRF's per-field
+        machinery costs more than the rest of a search page.
+        tests/api/test_documents.py checks that both agree; the document
+        list builds the same in SQL (api.selectors.document_list_page),
+        held to it by tests/api/test_document_list.py."""
+        zone = timezone.get_current_timezone()
         version = document.current_version
-        row = {name: getattr(document, name) for name in ROW_FIELDS[:13]}
-        row.update(
-            collection__name=document.collection.name,
-            duplicate_of__uuid=_duplicate_uuid(document),
-            current_version_id=document.current_version_id,
-            **{f"current_version__{name}": getattr(version, name, None) for name in VERSION_FIELDS},
-        )
-        tags = [(t.id, t.name, t.slug, t.colour) for t in document.tags.all()]
-        text = self.get_text(document) if "text" in self.fields else NO_TEXT
-        return document_data(row, tags=tags, has_thumbnail=_has_thumbnail(document), text=text)
+        data = {
+            "uuid": str(document.uuid),
+            "title": document.title,
+            "description": document.description,
+            "collection": {"id": document.collection_id, "name": document.collection.name},
+            "tags": self.get_tags(document),
+            "language": document.language,
+            "document_date": document.document_date.isoformat() if document.document_date else None,
+            "metadata": document.metadata,
+            "status": document.status,
+            "created_at": _iso(document.created_at, zone),
+            "updated_at": _iso(document.updated_at, zone),
+            "trashed_at": _iso(document.trashed_at, zone) if document.trashed_at else None,
+            "duplicate_of": self.get_duplicate_of(document),
+            "current_version": {name: getattr(version, name) for name in VERSION_FIELDS} if version else None,
+            "links": self.get_links(document),
+        }
+        if "text" in self.fields:
+            data["text"] = self.get_text(document)
+        return data
 
 
 VERSION_FIELDS = ("number", "original_filename", "mime_type", "size", "sha256", "page_count")
-#: The columns ``document_data`` reads, as ``QuerySet.values()`` names them.
-ROW_FIELDS = (
-    "id",
-    "uuid",
-    "title",
-    "description",
-    "collection_id",
-    "language",
-    "document_date",
-    "metadata",
-    "status",
-    "created_at",
-    "updated_at",
-    "trashed_at",
-    "duplicate_of_id",
-    "collection__name",
-    "duplicate_of__uuid",
-    "current_version_id",
-    *(f"current_version__{name}" for name in VERSION_FIELDS),
-)
-NO_TEXT = object()
 
 
 def _iso(value: datetime, zone: tzinfo) -> str:
     """What DRF's DateTimeField renders (ISO 8601 in the current time zone,
     "Z" for UTC) without its per-call time-zone lookups, which cost more
-    than the rest of a list row."""
+    than the rest of a row."""
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-#: Where the staff page of a document lives (pages app), under its uuid.
-PAGE_ROOT = "/documents/"
-
-
-def document_data(
-    row: dict[str, Any], *, tags: list[tuple[int, str, str, str]], has_thumbnail: bool, text: Any = NO_TEXT
-) -> dict[str, Any]:
-    """One document as ``DocumentSerializer`` declares it, from a row of
-    plain values. Lists serialize 50 documents per request: building models
-    and running DRF's per-field machinery cost most of the request's time."""
-    base = f"{API_ROOT}/documents/{row['uuid']}/"
-    zone = timezone.get_current_timezone()
-    has_version = row["current_version_id"] is not None
-    data = {
-        "uuid": str(row["uuid"]),
-        "title": row["title"],
-        "description": row["description"],
-        "collection": {"id": row["collection_id"], "name": row["collection__name"]},
-        "tags": [{"id": i, "name": name, "slug": slug, "colour": colour} for i, name, slug, colour in tags],
-        "language": row["language"],
-        "document_date": row["document_date"].isoformat() if row["document_date"] else None,
-        "metadata": row["metadata"],
-        "status": row["status"],
-        "created_at": _iso(row["created_at"], zone),
-        "updated_at": _iso(row["updated_at"], zone),
-        "trashed_at": _iso(row["trashed_at"], zone) if row["trashed_at"] else None,
-        "duplicate_of": str(row["duplicate_of__uuid"]) if row["duplicate_of__uuid"] else None,
-        "current_version": {name: row[f"current_version__{name}"] for name in VERSION_FIELDS} if has_version else None,
-        "links": {
-            "self": base,
-            "download": f"{base}download/" if has_version else None,
-            "thumbnail": f"{base}previews/{PreviewKind.THUMB_SMALL}/1/" if has_thumbnail else None,
-            "versions": f"{base}versions/",
-            "processing": f"{base}processing/",
-            "similar": f"{base}similar/",
-            "page": f"{PAGE_ROOT}{row['uuid']}/",
-        },
-    }
-    if text is not NO_TEXT:
-        data["text"] = text
-    return data
 
 
 def _duplicate_uuid(document: Document) -> str | None:
