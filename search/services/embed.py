@@ -7,19 +7,18 @@ change is never embedded twice, even across versions and documents.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import re
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ai.providers import EmbeddingBackend, embedding_backend
+from catalog_site.caching import cached_or_computed
 from documents.models import DocumentVersion
 from search.models import ChunkEmbedding, DocumentChunk, EmbeddingSpace, SpaceState
 
@@ -170,13 +169,4 @@ def query_vector(text: str, backend: EmbeddingBackend | None = None) -> list[flo
     """The query's embedding, cached (the cache being down is not an error)."""
     backend = backend or embedding_backend()
     key = "qvec:" + hashlib.sha256(f"{backend.model.id}\0{text}".encode()).hexdigest()
-    try:
-        cached = cache.get(key)
-    except Exception:  # the cache is an optimisation; Redis may be down
-        cached = None
-    if cached is not None:
-        return cached
-    vector = [float(x) for x in backend.embed_query(text)]
-    with contextlib.suppress(Exception):  # see above
-        cache.set(key, vector, QUERY_CACHE_SECONDS)
-    return vector
+    return cached_or_computed(key, lambda: [float(x) for x in backend.embed_query(text)], QUERY_CACHE_SECONDS)

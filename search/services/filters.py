@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, QuerySet
 
+from catalog_site.caching import cached_or_computed
 from documents.models import Document
 
 
@@ -99,17 +98,7 @@ def facet_counts_cached(document_ids: list[int]) -> dict[str, list[dict[str, Any
         changed = cursor.fetchone()[0]
     ids = ",".join(map(str, sorted(document_ids)))
     digest = hashlib.sha256(f"{ids}@{changed}".encode()).hexdigest()
-    key = f"search:facets:{digest}"
-    try:
-        cached = cache.get(key)
-    except Exception:  # the cache is an optimisation; Redis may be down
-        cached = None
-    if cached is not None:
-        return cached
-    counts = facet_counts(document_ids)
-    with contextlib.suppress(Exception):  # see above
-        cache.set(key, counts, FACET_CACHE_SECONDS)
-    return counts
+    return cached_or_computed(f"search:facets:{digest}", lambda: facet_counts(document_ids), FACET_CACHE_SECONDS)
 
 
 def facet_counts(document_ids: list[int]) -> dict[str, list[dict[str, Any]]]:
